@@ -1,0 +1,64 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+/// Settings every first-party target shares. Swift 6 language mode comes from
+/// `swiftLanguageModes`; warnings are errors in every build, so `swift test` on a
+/// laptop is as strict as CI (dependencies keep their own settings).
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .treatAllWarnings(as: .error),
+]
+
+let package = Package(
+    name: "daftra-gateway",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "daftra-gateway", targets: ["daftra-gateway"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+    ],
+    targets: [
+        // C libraries from the system, wrapped so Swift can import their macros.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+
+        // The event loop: serial dispatch queues, Dispatch sources, non-blocking sockets.
+        .target(name: "EventLoop", swiftSettings: strict),
+        // The HTTP/1.1 codec: pure parsers and serialisers, no I/O.
+        .target(name: "HTTP1", swiftSettings: strict),
+        // The HTTP/1.1 server: connections on the event loop driven by pure state machines.
+        .target(name: "HTTPServer", dependencies: ["EventLoop", "HTTP1"], swiftSettings: strict),
+        // The gateway's domain: configuration, routes, tenants, errors, observability, demo.
+        .target(
+            name: "Gateway",
+            dependencies: [
+                "EventLoop", "HTTP1", "HTTPServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+        // The thin executable.
+        .executableTarget(name: "daftra-gateway", dependencies: ["Gateway"], swiftSettings: strict),
+
+        .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
+        .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"], swiftSettings: strict),
+        .target(
+            name: "GatewayTestSupport", dependencies: ["EventLoop", "HTTP1"],
+            path: "Tests/GatewayTestSupport", swiftSettings: strict),
+        .testTarget(
+            name: "HTTPServerTests", dependencies: ["HTTPServer", "HTTP1", "EventLoop", "GatewayTestSupport"],
+            swiftSettings: strict),
+        .testTarget(
+            name: "GatewayTests",
+            dependencies: [
+                "Gateway", "EventLoop", "HTTP1", "HTTPServer", "GatewayTestSupport",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,161 @@
+import Dispatch
+import Synchronization
+
+/// Something with a deadline that the loop's sweep checks: a connection's
+/// header or idle timeout, an upstream exchange's timeout.
+///
+/// Deadlines are swept rather than armed one timer each: a keep-alive
+/// connection moves its deadline on every request, and moving a field costs
+/// nothing while re-arming a Dispatch timer costs a trip through the manager thread.
+public protocol DeadlineWatcher: AnyObject {
+    /// Monotonic nanoseconds (``MonotonicClock``) at which the watcher expires;
+    /// `UInt64.max` for none.
+    var deadline: UInt64 { get }
+    /// Called on the loop once `deadline` has passed. The watcher stays
+    /// registered until it calls ``EventLoop/unwatch(_:)``.
+    func deadlineExpired(now: UInt64)
+}
+
+/// One event loop: a serial dispatch queue on which every Dispatch source of the
+/// connections it owns delivers its events.
+///
+/// Everything a connection does runs on its loop's queue, so connection state
+/// needs no locks; the only cross-loop state is atomic (heartbeats, counters).
+// @unchecked Sendable: `queue`, `index`, `heartbeat` and `readBuffer`'s address are
+// immutable or atomic; every `var` below is confined to `queue` (checked in debug
+// builds by `assertInLoop`).
+public final class EventLoop: @unchecked Sendable {
+    /// The serial queue every source of this loop targets.
+    public let queue: DispatchQueue
+    /// The loop's position in its group, for per-loop resources kept in arrays.
+    public let index: Int
+    /// A scratch buffer the loop's reads land in before parsing; only used on the
+    /// loop, so one per loop serves all of its connections.
+    public let readBuffer: UnsafeMutableRawBufferPointer
+
+    /// Monotonic time of the last sweep: the liveness probe's evidence that the
+    /// loop still runs.
+    private let heartbeat = Atomic<UInt64>(0)
+    private let sweepInterval: UInt64
+
+    // Loop-confined.
+    private var watchers: [ObjectIdentifier: any DeadlineWatcher] = [:]
+    private var sweepTimer: (any DispatchSourceTimer)?
+
+    /// Creates a loop.
+    /// - Parameters:
+    ///   - sweepInterval: how often deadlines are checked; a deadline fires at most
+    ///     this late.
+    ///   - readBufferSize: bytes of the per-loop read buffer.
+    public init(index: Int, sweepInterval: Duration = .milliseconds(100), readBufferSize: Int = 64 * 1024) {
+        self.index = index
+        self.queue = DispatchQueue(label: "daftra-gateway.loop.\(index)", qos: .userInitiated)
+        self.sweepInterval = max(sweepInterval.nanoseconds, 1_000_000)
+        self.readBuffer = .allocate(byteCount: readBufferSize, alignment: 16)
+        heartbeat.store(MonotonicClock.now(), ordering: .relaxed)
+        queue.async { self.startSweep() }
+    }
+
+    deinit {
+        readBuffer.deallocate()
+    }
+
+    /// Runs `work` on the loop.
+    @inline(__always)
+    public func execute(_ work: @escaping @Sendable () -> Void) {
+        queue.async(execute: work)
+    }
+
+    /// Traps in debug builds when not called on the loop.
+    @inline(__always)
+    public func assertInLoop() {
+        #if DEBUG
+        dispatchPrecondition(condition: .onQueue(queue))
+        #endif
+    }
+
+    /// Whether the loop swept its deadlines within `tolerance` — the liveness signal.
+    public func isResponsive(tolerance: UInt64, now: UInt64 = MonotonicClock.now()) -> Bool {
+        let last = heartbeat.load(ordering: .relaxed)
+        return now < last || now - last <= tolerance + sweepInterval
+    }
+
+    /// Registers `watcher`; it is swept until ``unwatch(_:)``.
+    public func watch(_ watcher: any DeadlineWatcher) {
+        assertInLoop()
+        watchers[ObjectIdentifier(watcher)] = watcher
+    }
+
+    /// Stops sweeping `watcher`.
+    public func unwatch(_ watcher: any DeadlineWatcher) {
+        assertInLoop()
+        watchers.removeValue(forKey: ObjectIdentifier(watcher))
+    }
+
+    /// The number of registered watchers (tests and metrics).
+    public var watcherCount: Int {
+        assertInLoop()
+        return watchers.count
+    }
+
+    /// Stops the sweep timer; the loop runs queued work but checks no more deadlines.
+    public func stop() {
+        assertInLoop()
+        sweepTimer?.cancel()
+        sweepTimer = nil
+    }
+
+    private func startSweep() {
+        let timer = DispatchSource.makeTimerSource(queue: queue)
+        timer.schedule(
+            deadline: .now() + .nanoseconds(Int(sweepInterval)),
+            repeating: .nanoseconds(Int(sweepInterval)),
+            leeway: .nanoseconds(Int(sweepInterval / 4))
+        )
+        timer.setEventHandler { [unowned self] in self.sweep() }
+        sweepTimer = timer
+        timer.resume()
+    }
+
+    private func sweep() {
+        let now = MonotonicClock.now()
+        heartbeat.store(now, ordering: .relaxed)
+        guard !watchers.isEmpty else { return }
+        var expired: [any DeadlineWatcher] = []
+        for watcher in watchers.values where watcher.deadline <= now {
+            expired.append(watcher)
+        }
+        for watcher in expired {
+            watcher.deadlineExpired(now: now)
+        }
+    }
+}
+
+/// The event loops of a process, handed out round robin.
+public final class EventLoopGroup: Sendable {
+    /// The loops, indexed by ``EventLoop/index``.
+    public let loops: [EventLoop]
+    /// A concurrent queue for blocking work (name resolution, file reads) so that
+    /// no loop ever blocks.
+    public let workerQueue: DispatchQueue
+    private let cursor = Atomic<Int>(0)
+
+    public init(loopCount: Int, sweepInterval: Duration = .milliseconds(100)) {
+        precondition(loopCount > 0, "an event loop group needs at least one loop")
+        loops = (0..<loopCount).map { EventLoop(index: $0, sweepInterval: sweepInterval) }
+        workerQueue = DispatchQueue(label: "daftra-gateway.worker", qos: .utility, attributes: .concurrent)
+    }
+
+    /// The next loop, round robin.
+    public func next() -> EventLoop {
+        let n = cursor.wrappingAdd(1, ordering: .relaxed).oldValue
+        return loops[Int(UInt(bitPattern: n) % UInt(loops.count))]
+    }
+
+    /// Whether every loop swept recently.
+    public func allResponsive(tolerance: Duration) -> Bool {
+        let now = MonotonicClock.now()
+        let tol = tolerance.nanoseconds
+        return loops.allSatisfy { $0.isResponsive(tolerance: tol, now: now) }
+    }
+}

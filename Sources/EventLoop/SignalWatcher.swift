@@ -1,0 +1,32 @@
+import Dispatch
+import Glibc
+
+/// Delivers process signals (SIGTERM, SIGINT, SIGHUP) on a queue through
+/// `DispatchSource.makeSignalSource`, the Dispatch way to catch them.
+// @unchecked Sendable: `sources` is written once in init and only read after;
+// the handlers run on `queue`.
+public final class SignalWatcher: @unchecked Sendable {
+    private var sources: [any DispatchSourceSignal] = []
+
+    /// Watches `signals`; their default action is disabled so the process is not
+    /// killed before the handler runs.
+    public init(signals: [Int32], queue: DispatchQueue, handler: @escaping @Sendable (Int32) -> Void) {
+        for number in signals {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
+            source.setEventHandler { handler(number) }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    /// Stops watching.
+    public func cancel() {
+        for source in sources { source.cancel() }
+        sources = []
+    }
+
+    deinit {
+        for source in sources { source.cancel() }
+    }
+}

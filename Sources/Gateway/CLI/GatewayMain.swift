@@ -1,0 +1,48 @@
+import Dispatch
+import EventLoop
+import Glibc
+import Logging
+
+/// The process: options, logging, the gateway, signals. The executable target
+/// only calls ``run()``.
+public enum GatewayMain {
+    /// Runs the gateway until a signal ends it; never returns.
+    public static func run() -> Never {
+        Socket.ignoreSIGPIPE()
+        let configuration = GatewayOptions.loadOrExit(environment: GatewayOptions.processEnvironment())
+        let sink = LogSink(fileDescriptor: STDOUT_FILENO)
+        _ = JSONLogHandler.bootstrap(level: configuration.logLevel, sink: sink)
+        let logger = Logger(label: "daftra-gateway")
+
+        let app: GatewayApp
+        do {
+            app = try GatewayApp(configuration: configuration, logger: logger)
+        } catch {
+            logger.critical("cannot start", metadata: ["error": .string(error.description)])
+            sink.flush()
+            exit(71)  // EX_OSERR: the options were fine, the system refused (port taken, ...)
+        }
+        var metadata = configuration.effectiveMetadata
+        metadata["listening"] = .string(app.address.description)
+        logger.notice("daftra-gateway started", metadata: metadata)
+
+        let signals = SignalWatcher(signals: [SIGTERM, SIGINT], queue: DispatchQueue(label: "daftra-gateway.signals")) {
+            signal in
+            if app.state.phase == .draining {
+                // A second signal: the operator wants out now.
+                logger.warning("second signal, exiting at once", metadata: ["signal": .stringConvertible(signal)])
+                sink.flush()
+                exit(128 + signal)
+            }
+            logger.notice("signal received", metadata: ["signal": .stringConvertible(signal)])
+            app.shutdown {
+                logger.notice("shutdown complete")
+                sink.flush()
+                exit(0)
+            }
+        }
+        withExtendedLifetime(signals) {
+            dispatchMain()
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Dispatch
+import EventLoop
+import HTTP1
+import HTTPServer
+import Logging
+import Synchronization
+
+/// A running gateway: event loops, the HTTP server and its routes, readiness,
+/// and the shutdown sequence of the contract.
+public final class GatewayApp: Sendable {
+    public let configuration: GatewayConfiguration
+    public let group: EventLoopGroup
+    public let server: HTTPServer
+    public let state: ServiceState
+    /// The address the server listens on (the real port when 0 was asked for).
+    public let address: SocketAddress
+    /// The routes the server answers, as templates (checked against `openapi.yaml`).
+    public let routeTemplates: [String]
+    private let logger: Logger
+    private let shutdownStarted = Atomic<Bool>(false)
+
+    /// Builds the routes, binds and starts serving.
+    public init(configuration: GatewayConfiguration, logger: Logger) throws(SystemError) {
+        self.configuration = configuration
+        self.logger = logger
+        let group = EventLoopGroup(loopCount: configuration.loops, sweepInterval: Self.sweepInterval(configuration))
+        self.group = group
+        let state = ServiceState()
+        self.state = state
+
+        var router = Router<Endpoint>()
+        router.add("/livez", methods: ["GET"]) { exchange, _ in HealthEndpoints.live(exchange, group: group) }
+        router.add("/healthz", methods: ["GET"]) { exchange, _ in HealthEndpoints.live(exchange, group: group) }
+        router.add("/readyz", methods: ["GET"]) { exchange, _ in HealthEndpoints.ready(exchange, state: state) }
+
+        routeTemplates = router.routes.map(\.template)
+        let handler = GatewayHandler(router: router, requestIDs: RequestIDGenerator(), logger: logger)
+        var limits = HTTPLimits()
+        limits.maxBodyBytes = 1 << 20
+        let serverConfiguration = HTTPServerConfiguration(
+            host: configuration.host,
+            port: UInt16(configuration.port),
+            limits: limits,
+            headerTimeout: configuration.headerTimeout,
+            idleTimeout: configuration.idleTimeout,
+            maxConnections: configuration.maxConnections)
+        server = HTTPServer(group: group, configuration: serverConfiguration, handler: handler)
+        address = try server.start()
+        state.set(.serving)
+    }
+
+
+    /// Deadlines are swept often enough that the shortest timeout fires at most a
+    /// quarter late, and never more often than every 5 ms.
+    static func sweepInterval(_ c: GatewayConfiguration) -> Duration {
+        let shortest = [c.headerTimeout, c.idleTimeout, c.upstreamTimeout, c.upstreamConnectTimeout].min()!
+        return min(max(shortest / 4, .milliseconds(5)), .milliseconds(100))
+    }
+
+    /// Runs the contract's shutdown: readiness 503 at once, listeners closed after
+    /// `--drain-delay`, then connections finish what they owe and close; after
+    /// `--shutdown-timeout` (from now) whatever is left is cut. `completion` runs
+    /// once, on a background queue, when no connection is left.
+    public func shutdown(completion: @escaping @Sendable () -> Void) {
+        guard !shutdownStarted.exchange(true, ordering: .relaxed) else { return }
+        state.set(.draining)
+        logger.notice("shutdown began", metadata: [
+            "drain_delay": .string(GatewayDuration.format(configuration.drainDelay)),
+            "shutdown_timeout": .string(GatewayDuration.format(configuration.shutdownTimeout)),
+        ])
+        let queue = DispatchQueue(label: "daftra-gateway.shutdown")
+        let start = DispatchTime.now()
+        let hardDeadline = start + .nanoseconds(Int(clamping: configuration.shutdownTimeout.nanoseconds))
+        // Leave room inside the timeout for closing what is left.
+        let drainEnd = min(
+            start + .nanoseconds(Int(clamping: configuration.drainDelay.nanoseconds)),
+            hardDeadline - .milliseconds(200))
+        let server = self.server
+        queue.asyncAfter(deadline: drainEnd) {
+            server.closeListeners()
+            server.shutdownConnections()
+            Self.waitForConnections(server: server, queue: queue, deadline: hardDeadline - .milliseconds(100)) {
+                completion()
+            }
+        }
+    }
+
+    private static func waitForConnections(
+        server: HTTPServer, queue: DispatchQueue, deadline: DispatchTime, completion: @escaping @Sendable () -> Void
+    ) {
+        if server.openConnections == 0 {
+            completion()
+            return
+        }
+        if DispatchTime.now() >= deadline {
+            server.closeAllConnections()
+            // Give the loops a moment to run the closes before the process exits.
+            queue.asyncAfter(deadline: .now() + .milliseconds(50)) { completion() }
+            return
+        }
+        queue.asyncAfter(deadline: .now() + .milliseconds(10)) {
+            waitForConnections(server: server, queue: queue, deadline: deadline, completion: completion)
+        }
+    }
+}

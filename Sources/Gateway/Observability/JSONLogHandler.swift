@@ -1,0 +1,125 @@
+import Logging
+import Synchronization
+
+/// A swift-log handler that writes one JSON object per line to a ``LogSink``.
+///
+/// Each line is `{"ts":…,"level":…,"msg":…,…}`: `ts` is RFC 3339 UTC with
+/// milliseconds, `level` swift-log's level name, `msg` the message; then the
+/// metadata, keys sorted byte-wise (nested dictionaries too), so lines of one
+/// kind always read the same. Metadata is the handler's, then the metadata
+/// provider's, then the call's; a later source wins on equal keys. An error
+/// attached to the event becomes `error` (unless metadata has that key); with
+/// `includeLabel`, the logger's label becomes `label` (likewise). Metadata keys
+/// `ts`, `level` and `msg` are written as `_ts`, `_level`, `_msg` so a line
+/// never has duplicate keys.
+///
+/// Value types: `.string` → string; `.stringConvertible` holding an integer,
+/// `Double`, `Float` or `Bool` → number or boolean (non-finite → null),
+/// holding ``LogNull`` → `null`, anything else → string of its description;
+/// `.array` / `.dictionary` → array / object.
+public struct JSONLogHandler: LogHandler {
+    /// The logger's label.
+    public let label: String
+    /// Whether lines carry the label as `label`.
+    public let includeLabel: Bool
+    /// Where lines go.
+    public let sink: LogSink
+    /// Least severe level written; `Logger` filters before calling the handler.
+    public var logLevel: Logger.Level
+    /// Metadata on every line of this handler.
+    public var metadata: Logger.Metadata
+    /// Contextual metadata (task-locals, say), read at every line.
+    public var metadataProvider: Logger.MetadataProvider?
+
+    /// A handler for `label` writing to `sink` at `logLevel` and above.
+    public init(
+        label: String,
+        sink: LogSink,
+        logLevel: Logger.Level = .info,
+        includeLabel: Bool = false,
+        metadata: Logger.Metadata = [:],
+        metadataProvider: Logger.MetadataProvider? = nil
+    ) {
+        self.label = label
+        self.sink = sink
+        self.logLevel = logLevel
+        self.includeLabel = includeLabel
+        self.metadata = metadata
+        self.metadataProvider = metadataProvider
+    }
+
+    /// One handler metadata value.
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    /// Renders the event as one line and hands it to the sink, which never blocks on I/O.
+    public func log(event: LogEvent) {
+        let now = RFC3339Timestamp.now()
+        sink.append(render(event, seconds: now.seconds, milliseconds: now.milliseconds))
+    }
+
+    /// The line for `event` at the given instant, newline included.
+    func render(_ event: LogEvent, seconds: Int64, milliseconds: Int) -> [UInt8] {
+        var fields = metadata
+        if let provided = metadataProvider?.get(), !provided.isEmpty {
+            fields.merge(provided) { _, new in new }
+        }
+        if let explicit = event.metadata, !explicit.isEmpty {
+            if fields.isEmpty { fields = explicit } else { fields.merge(explicit) { _, new in new } }
+        }
+        if let error = event.error, fields["error"] == nil {
+            fields["error"] = .string(String(describing: error))
+        }
+        if includeLabel, fields["label"] == nil {
+            fields["label"] = .string(label)
+        }
+
+        var out: [UInt8] = []
+        out.reserveCapacity(256)
+        out.append(contentsOf: #"{"ts":""#.utf8)
+        RFC3339Timestamp.append(seconds: seconds, milliseconds: milliseconds, to: &out)
+        out.append(contentsOf: #"","level":""#.utf8)
+        out.append(contentsOf: event.level.rawValue.utf8)
+        out.append(contentsOf: #"","msg":"#.utf8)
+        JSONLogEncoding.appendString(event.message.description, to: &out)
+        for key in fields.keys.sorted() {
+            out.append(UInt8(ascii: ","))
+            switch key {
+            case "ts", "level", "msg": JSONLogEncoding.appendString("_" + key, to: &out)
+            default: JSONLogEncoding.appendString(key, to: &out)
+            }
+            out.append(UInt8(ascii: ":"))
+            // The key comes from the dictionary's own keys.
+            JSONLogEncoding.appendValue(fields[key] ?? .jsonNull, to: &out)
+        }
+        out.append(contentsOf: "}\n".utf8)
+        return out
+    }
+}
+
+extension JSONLogHandler {
+    private static let bootstrapped = Atomic<Bool>(false)
+
+    /// Makes every `Logger` write JSON lines to `sink` at `level` and above.
+    /// `LoggingSystem.bootstrap` may run only once per process; this helper
+    /// runs it on the first call and ignores later ones.
+    /// - Returns: whether this call installed the handler.
+    @discardableResult
+    public static func bootstrap(
+        level: Logger.Level,
+        sink: LogSink,
+        includeLabel: Bool = false,
+        metadataProvider: Logger.MetadataProvider? = nil
+    ) -> Bool {
+        guard bootstrapped.compareExchange(expected: false, desired: true, ordering: .acquiringAndReleasing).exchanged
+        else { return false }
+        LoggingSystem.bootstrap({ label, provider in
+            JSONLogHandler(
+                label: label, sink: sink, logLevel: level, includeLabel: includeLabel, metadataProvider: provider
+            )
+        }, metadataProvider: metadataProvider)
+        return true
+    }
+}

@@ -1,0 +1,210 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A bounded, non-blocking byte queue in front of a file descriptor (stdout by
+/// default), drained by one dedicated writer thread.
+///
+/// Why: log lines are written from the event loops, and stdout may be a pipe
+/// to a slow or stalled log collector. A `write(2)` from a loop would then
+/// stall every connection on that loop. Here a loop only takes a lock and
+/// copies a line into memory; the writer thread does the blocking writes.
+/// When the queue is full (the consumer is that far behind) the line is
+/// dropped and counted instead of waiting: losing log lines under a log
+/// outage is better than losing requests.
+///
+/// The bound counts queued bytes plus the batch being written, so the memory
+/// held is about `capacity` (up to twice after a burst, for reused buffers).
+/// The sink never closes its descriptor. Its writer thread keeps it alive
+/// until ``close()``: make one per process (or per test) and close it on exit.
+// Invariant: every mutable stored property is read and written only while
+// `mutex` is held, except `batch`, which only the writer thread touches. The
+// mutex and conditions are allocated in init and never freed before the writer
+// thread has exited, because the writer retains the sink until it returns.
+public final class LogSink: @unchecked Sendable {
+    /// The default bound on queued bytes: 4 MiB.
+    public static let defaultCapacity = 4 << 20
+
+    /// The most bytes queued and in flight; a line that does not fit is dropped.
+    public let capacity: Int
+    /// The descriptor written to.
+    public let fileDescriptor: Int32
+
+    private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+    /// Signalled when bytes arrive in an empty queue, and on close.
+    private let bytesQueued: UnsafeMutablePointer<pthread_cond_t>
+    /// Broadcast after every batch, for `flush()`.
+    private let batchWritten: UnsafeMutablePointer<pthread_cond_t>
+
+    private var pending: [UInt8] = []
+    private var inFlight = 0
+    private var acceptedBytes: UInt64 = 0
+    private var finishedBytes: UInt64 = 0
+    private var dropped = 0
+    private var failedWrites = 0
+    private var closing = false
+    private var writerRunning = false
+    private var thread = pthread_t()
+    /// The writer thread's buffer, swapped with `pending`: no allocation in steady state.
+    private var batch: [UInt8] = []
+
+    /// Starts a writer thread for `fileDescriptor` (1, stdout, by default) that
+    /// holds at most `capacity` bytes before dropping lines.
+    public init(fileDescriptor: Int32 = 1, capacity: Int = LogSink.defaultCapacity) {
+        self.fileDescriptor = fileDescriptor
+        self.capacity = max(capacity, 0)
+        mutex = .allocate(capacity: 1)
+        pthread_mutex_init(mutex, nil)
+        bytesQueued = .allocate(capacity: 1)
+        pthread_cond_init(bytesQueued, nil)
+        batchWritten = .allocate(capacity: 1)
+        pthread_cond_init(batchWritten, nil)
+        pending.reserveCapacity(min(self.capacity, 64 << 10))
+        startWriter()
+    }
+
+    deinit {
+        // Only reached after the writer has exited (it holds a reference while it runs).
+        pthread_cond_destroy(batchWritten)
+        batchWritten.deallocate()
+        pthread_cond_destroy(bytesQueued)
+        bytesQueued.deallocate()
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    /// Queues `line` (which should end with a newline) to be written whole, or
+    /// drops it and counts it when it does not fit or the sink is closed.
+    /// Never waits for I/O: only for the lock, which is held for a copy.
+    /// - Returns: whether the line was queued.
+    @discardableResult
+    public func append(_ line: UnsafeRawBufferPointer) -> Bool {
+        pthread_mutex_lock(mutex)
+        guard !closing, pending.count + inFlight + line.count <= capacity else {
+            dropped += 1
+            pthread_mutex_unlock(mutex)
+            return false
+        }
+        let wasEmpty = pending.isEmpty
+        pending.append(contentsOf: line)
+        acceptedBytes += UInt64(line.count)
+        pthread_mutex_unlock(mutex)
+        // The writer only sleeps on an empty queue, so only the first line wakes it.
+        if wasEmpty { pthread_cond_signal(bytesQueued) }
+        return true
+    }
+
+    /// Queues `line`; see ``append(_:)-(UnsafeRawBufferPointer)``.
+    @discardableResult
+    public func append(_ line: [UInt8]) -> Bool {
+        line.withUnsafeBytes { append($0) }
+    }
+
+    /// Lines dropped so far because the queue was full or the sink closed.
+    public var droppedLineCount: Int {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return dropped
+    }
+
+    /// Batches whose `write(2)` failed (other than `EINTR`/`EAGAIN`), e.g. a closed pipe; their bytes are lost.
+    public var failedWriteCount: Int {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return failedWrites
+    }
+
+    /// Blocks until every line queued before the call has been written (or
+    /// failed to write). For shutdown and tests; never call it on an event loop.
+    public func flush() {
+        pthread_mutex_lock(mutex)
+        let target = acceptedBytes
+        while finishedBytes < target && writerRunning {
+            pthread_cond_wait(batchWritten, mutex)
+        }
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// Writes what is queued, then stops the writer thread; later lines are
+    /// dropped. Blocks like ``flush()``. Calling it again only waits.
+    public func close() {
+        pthread_mutex_lock(mutex)
+        let first = !closing
+        closing = true
+        pthread_mutex_unlock(mutex)
+        guard first else {
+            flush()
+            return
+        }
+        pthread_cond_signal(bytesQueued)
+        pthread_join(thread, nil)
+    }
+
+    // MARK: The writer thread
+
+    private func startWriter() {
+        writerRunning = true
+        let context = Unmanaged.passRetained(self).toOpaque()
+        let result = pthread_create(&thread, nil, { context in
+            // Balances passRetained: the sink lives until the writer returns.
+            // swift-format-ignore: NeverForceUnwrap
+            let sink = Unmanaged<LogSink>.fromOpaque(context!).takeRetainedValue()
+            sink.runWriter()
+            return nil
+        }, context)
+        precondition(result == 0, "LogSink could not start its writer thread (pthread_create: \(result))")
+    }
+
+    private func runWriter() {
+        pthread_mutex_lock(mutex)
+        while true {
+            while pending.isEmpty && !closing {
+                pthread_cond_wait(bytesQueued, mutex)
+            }
+            if pending.isEmpty { break }  // closing, and everything written
+            swap(&batch, &pending)
+            inFlight = batch.count
+            pthread_mutex_unlock(mutex)
+
+            let written = writeAll(batch)
+
+            // A burst can leave a big buffer behind; do not keep it for ever.
+            if batch.capacity > 1 << 20 { batch = [] } else { batch.removeAll(keepingCapacity: true) }
+            pthread_mutex_lock(mutex)
+            if !written { failedWrites += 1 }
+            finishedBytes += UInt64(inFlight)
+            inFlight = 0
+            pthread_cond_broadcast(batchWritten)
+        }
+        writerRunning = false
+        pthread_cond_broadcast(batchWritten)
+        pthread_mutex_unlock(mutex)
+    }
+
+    /// Writes every byte, retrying `EINTR` and partial writes and waiting with
+    /// `poll` on `EAGAIN` (a descriptor someone made non-blocking).
+    private func writeAll(_ bytes: [UInt8]) -> Bool {
+        bytes.withUnsafeBytes { buffer in
+            guard let base = buffer.baseAddress else { return true }
+            var offset = 0
+            while offset < buffer.count {
+                let result = write(fileDescriptor, base + offset, buffer.count - offset)
+                if result > 0 {
+                    offset += result
+                    continue
+                }
+                let error = errno
+                if result < 0 && error == EINTR { continue }
+                if result < 0 && (error == EAGAIN || error == EWOULDBLOCK) {
+                    var descriptor = pollfd(fd: fileDescriptor, events: Int16(POLLOUT), revents: 0)
+                    _ = poll(&descriptor, 1, 1_000)
+                    continue
+                }
+                return false
+            }
+            return true
+        }
+    }
+}

@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// RFC 3339 UTC timestamps with milliseconds (`2026-11-29T18:30:04.123Z`),
+/// written straight into a byte buffer: no Foundation, no time-zone database,
+/// no allocation.
+enum RFC3339Timestamp {
+    /// The wall clock now (`CLOCK_REALTIME`), as seconds and milliseconds since the Unix epoch.
+    static func now() -> (seconds: Int64, milliseconds: Int) {
+        var time = timespec()
+        clock_gettime(CLOCK_REALTIME, &time)
+        return (Int64(time.tv_sec), Int(time.tv_nsec / 1_000_000))
+    }
+
+    /// Appends the 24 bytes of the timestamp for `seconds` and `milliseconds` since the epoch.
+    static func append(seconds: Int64, milliseconds: Int, to out: inout [UInt8]) {
+        // Floor division so instants before 1970 still land on the right day.
+        var days = seconds / 86_400
+        var secondOfDay = seconds % 86_400
+        if secondOfDay < 0 {
+            secondOfDay += 86_400
+            days -= 1
+        }
+        let (year, month, day) = civil(fromDays: days)
+        appendDigits(year, count: 4, to: &out)
+        out.append(UInt8(ascii: "-"))
+        appendDigits(month, count: 2, to: &out)
+        out.append(UInt8(ascii: "-"))
+        appendDigits(day, count: 2, to: &out)
+        out.append(UInt8(ascii: "T"))
+        appendDigits(secondOfDay / 3_600, count: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        appendDigits(secondOfDay / 60 % 60, count: 2, to: &out)
+        out.append(UInt8(ascii: ":"))
+        appendDigits(secondOfDay % 60, count: 2, to: &out)
+        out.append(UInt8(ascii: "."))
+        appendDigits(Int64(milliseconds), count: 3, to: &out)
+        out.append(UInt8(ascii: "Z"))
+    }
+
+    /// Year, month (1–12) and day (1–31) of the proleptic Gregorian calendar for
+    /// a count of days since 1970-01-01: Howard Hinnant's `civil_from_days`,
+    /// which counts in 400-year eras whose years start on 1 March so that the
+    /// leap day falls at the end.
+    static func civil(fromDays days: Int64) -> (year: Int64, month: Int64, day: Int64) {
+        let shifted = days + 719_468  // days from 0000-03-01 to 1970-01-01
+        let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097
+        let dayOfEra = shifted - era * 146_097  // 0...146096
+        let yearOfEra = (dayOfEra - dayOfEra / 1_460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365  // 0...399
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)  // 0...365, from 1 March
+        let monthIndex = (5 * dayOfYear + 2) / 153  // 0...11, March = 0
+        let day = dayOfYear - (153 * monthIndex + 2) / 5 + 1
+        let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        return (year, month, day)
+    }
+
+    private static func appendDigits(_ value: Int64, count: Int, to out: inout [UInt8]) {
+        var divisor: Int64 = 1
+        for _ in 1..<count { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            out.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest / divisor % 10))
+            rest %= divisor
+            divisor /= 10
+        }
+    }
+}

@@ -1,0 +1,62 @@
+import EventLoop
+import HTTP1
+import HTTPServer
+import Logging
+
+/// What an endpoint does with a request whose route matched; `parameters` are
+/// the values of the route's `{placeholders}` in order.
+public typealias Endpoint = @Sendable (_ exchange: RequestExchange, _ parameters: [Substring]) -> Void
+
+/// The gateway's ``HTTPHandler``: request ids, routing through the table,
+/// 404/405, and the problem answers to requests the codec rejected.
+public final class GatewayHandler: HTTPHandler {
+    public let router: Router<Endpoint>
+    private let requestIDs: RequestIDGenerator
+    private let logger: Logger
+
+    public init(router: Router<Endpoint>, requestIDs: RequestIDGenerator, logger: Logger) {
+        self.router = router
+        self.requestIDs = requestIDs
+        self.logger = logger
+    }
+
+    public func handle(_ request: HTTPRequest, responder: HTTPResponder) {
+        let id = requestIDs.id(fromCaller: request.head.headers.first("x-request-id"))
+        let exchange = RequestExchange(request: request, responder: responder, requestID: id, logger: logger)
+        switch router.match(method: request.head.method, path: exchange.target.path) {
+        case .found(let route, let parameters):
+            exchange.route = route.template
+            route.endpoint(exchange, parameters)
+        case .methodNotAllowed(let route):
+            exchange.route = route.template
+            exchange.fail(GatewayError(
+                .methodNotAllowed, "\(route.template) answers \(route.allow)",
+                headers: [("Allow", route.allow)]))
+        case .notFound:
+            exchange.fail(GatewayError(.routeNotFound, "no such endpoint"))
+        }
+    }
+
+    public func rejection(for error: HTTPParseError, remote: SocketAddress?, receivedAt: UInt64) -> HTTPResponse {
+        let id = requestIDs.next()
+        let kind = GatewayError.Kind.forParseStatus(error.status)
+        let elapsed = Double(MonotonicClock.now() &- receivedAt) / 1_000_000
+        let response = ProblemResponse.make(GatewayError(kind, error.reason), requestID: id)
+        logger.info("request", metadata: [
+            "request_id": .string(id),
+            "tenant": .stringConvertible(LogNull()),
+            "method": .stringConvertible(LogNull()),
+            "path": .stringConvertible(LogNull()),
+            "route": .string("rejected"),
+            "status": .stringConvertible(response.status),
+            "bytes": .stringConvertible(response.body.count),
+            "duration_ms": .stringConvertible(receivedAt == 0 ? 0 : RequestExchange.rounded(elapsed)),
+            "upstream_status": .stringConvertible(LogNull()),
+            "upstream_ms": .stringConvertible(LogNull()),
+            "gzip": .stringConvertible(false),
+            "remote": .string(remote?.ipString ?? "-"),
+            "reason": .string(error.reason),
+        ])
+        return response
+    }
+}

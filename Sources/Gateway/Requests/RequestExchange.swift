@@ -1,0 +1,84 @@
+import EventLoop
+import HTTP1
+import HTTPServer
+import Logging
+
+/// One request on its way through the gateway: the answer goes out through it,
+/// and so does the request's access-log line, exactly once.
+// Loop-confined: created, filled and finished on the connection's loop.
+public final class RequestExchange {
+    public let request: HTTPRequest
+    public let requestID: String
+    /// The matched route's template (`/clients/{id}`), or `unmatched`: a bounded
+    /// label for metrics, never the raw path.
+    public internal(set) var route: String
+    /// The tenant's subdomain or registry name, once known.
+    public var tenant: String?
+    public var upstreamStatus: Int?
+    public var upstreamMilliseconds: Double?
+    public var gzip = false
+    public let target: RequestTarget
+
+    private let responder: HTTPResponder
+    private let logger: Logger
+    private var finished = false
+
+    init(request: HTTPRequest, responder: HTTPResponder, requestID: String, logger: Logger) {
+        self.request = request
+        self.responder = responder
+        self.requestID = requestID
+        self.logger = logger
+        self.target = RequestTarget(request.head.target)
+        self.route = "unmatched"
+    }
+
+    /// The loop the request lives on.
+    public var loop: EventLoop { responder.loop }
+
+    /// Answers with a JSON body (or any body with the given headers).
+    public func finish(status: Int, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8],
+                       contentType: String = "application/json") {
+        var all = headers
+        all.add(name: "Content-Type", value: contentType)
+        all.add(name: "Cache-Control", value: "no-store")
+        all.add(name: "X-Request-Id", value: requestID)
+        send(HTTPResponse(status: status, headers: all, body: body))
+    }
+
+    /// Answers with the problem document of `error`.
+    public func fail(_ error: GatewayError) {
+        send(ProblemResponse.make(error, requestID: requestID))
+    }
+
+    /// Sends a finished response and writes the access-log line.
+    public func send(_ response: HTTPResponse) {
+        guard !finished else { return }
+        finished = true
+        log(status: response.status, bytes: responder.omitsBody ? 0 : response.body.count)
+        responder.respond(response)
+    }
+
+    private func log(status: Int, bytes: Int) {
+        let elapsed = Double(MonotonicClock.now() &- request.receivedAt) / 1_000_000
+        logger.info("request", metadata: [
+            "request_id": .string(requestID),
+            "tenant": tenant.map { .string($0) } ?? .stringConvertible(LogNull()),
+            "method": .string(request.head.method),
+            "path": .string(String(target.path)),
+            "route": .string(route),
+            "status": .stringConvertible(status),
+            "bytes": .stringConvertible(bytes),
+            "duration_ms": .stringConvertible(Self.rounded(elapsed)),
+            "upstream_status": upstreamStatus.map { .stringConvertible($0) } ?? .stringConvertible(LogNull()),
+            "upstream_ms": upstreamMilliseconds.map { .stringConvertible(Self.rounded($0)) }
+                ?? .stringConvertible(LogNull()),
+            "gzip": .stringConvertible(gzip),
+            "remote": .string(request.remote?.ipString ?? "-"),
+        ])
+    }
+
+    /// Milliseconds with three decimals: microsecond resolution is plenty for a log.
+    static func rounded(_ ms: Double) -> Double {
+        (ms * 1000).rounded() / 1000
+    }
+}

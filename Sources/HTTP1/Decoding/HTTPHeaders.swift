@@ -1,0 +1,104 @@
+/// Header (or trailer) fields in arrival order.
+///
+/// Names are compared ASCII case-insensitively, as RFC 9110 §5.1 requires;
+/// values are kept exactly as received, minus the optional whitespace around
+/// them. Repeated fields stay separate entries so nothing is merged by accident.
+public struct HTTPHeaders: Sendable {
+    var storage: [(name: String, value: String)]
+
+    /// Creates an empty set of fields.
+    public init() {
+        storage = []
+    }
+
+    /// Creates fields from `(name, value)` pairs, in order.
+    public init(_ pairs: [(String, String)]) {
+        storage = pairs.map { (name: $0.0, value: $0.1) }
+    }
+
+    /// Creates an empty set with room for `capacity` fields.
+    init(reservingCapacity capacity: Int) {
+        storage = []
+        storage.reserveCapacity(capacity)
+    }
+
+    /// Appends a field after the existing ones.
+    public mutating func add(name: String, value: String) {
+        storage.append((name: name, value: value))
+    }
+
+    /// The value of the first field called `name` (any case), if any.
+    public func first(_ name: String) -> String? {
+        for field in storage where Self.namesMatch(field.name, name) {
+            return field.value
+        }
+        return nil
+    }
+
+    /// The value of the first field called `name` (any case), if any; the
+    /// subscript form of ``first(_:)``.
+    public subscript(first name: String) -> String? {
+        first(name)
+    }
+
+    /// The values of every field called `name` (any case), in arrival order.
+    public func values(_ name: String) -> [String] {
+        storage.compactMap { Self.namesMatch($0.name, name) ? $0.value : nil }
+    }
+
+    /// Whether some field is called `name` (any case).
+    public func contains(_ name: String) -> Bool {
+        storage.contains { Self.namesMatch($0.name, name) }
+    }
+
+    /// The number of field lines.
+    public var count: Int { storage.count }
+
+    /// Whether there are no fields at all.
+    public var isEmpty: Bool { storage.isEmpty }
+
+    /// ASCII case-insensitive equality without allocating: field names are
+    /// tokens, so folding only A–Z is exactly right.
+    static func namesMatch(_ a: String, _ b: String) -> Bool {
+        var a = a
+        var b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                guard x.count == y.count else { return false }
+                for i in 0..<x.count where x[i] != y[i] {
+                    guard ASCII.lowercased(x[i]) == ASCII.lowercased(y[i]) else { return false }
+                }
+                return true
+            }
+        }
+    }
+}
+
+extension HTTPHeaders: Sequence {
+    /// Iterates `(name, value)` pairs in arrival order.
+    public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
+        storage.makeIterator()
+    }
+
+    /// The exact number of fields.
+    public var underestimatedCount: Int { storage.count }
+}
+
+extension HTTPHeaders: Equatable {
+    /// Same fields in the same order; names compared case-insensitively,
+    /// values exactly.
+    public static func == (lhs: HTTPHeaders, rhs: HTTPHeaders) -> Bool {
+        guard lhs.storage.count == rhs.storage.count else { return false }
+        for (l, r) in zip(lhs.storage, rhs.storage) {
+            guard l.value == r.value, namesMatch(l.name, r.name) else { return false }
+        }
+        return true
+    }
+}
+
+extension HTTPHeaders: ExpressibleByDictionaryLiteral {
+    /// Creates fields from a literal, keeping the literal's order.
+    public init(dictionaryLiteral elements: (String, String)...) {
+        self.init(elements)
+    }
+}

@@ -1,0 +1,290 @@
+import EventLoop
+import HTTP1
+
+/// One server connection: carries out what the decoder and the
+/// ``ConnectionStateMachine`` decide, over a ``ByteStream``.
+///
+/// Every request parsed from one read event is dispatched before anything is
+/// written, and every answer ready by then leaves in a single `send`: with
+/// Dispatch, the hop to the loop's worker thread costs more than parsing, so
+/// doing all the work of an event at once is what makes pipelining cheap.
+// @unchecked Sendable: all state is confined to `stream.loop.queue`; the stream,
+// the loop's sweep and the responders call in only from there.
+final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, @unchecked Sendable {
+    let stream: any ByteStream
+    private let context: LoopContext
+    private let remote: SocketAddress?
+    private var machine: ConnectionStateMachine
+    private var decoder: HTTPRequestDecoder
+    /// Unparsed input carried over between reads.
+    private var input: [UInt8] = []
+    private var head: HTTPRequestHead?
+    private var body: [UInt8] = []
+    private var receivedAt: UInt64 = 0
+    /// Answers not yet sent, in request order; `nil` while the handler works.
+    /// `slots[0]` belongs to request number `firstSlotSequence`.
+    private var slots: [[UInt8]?] = []
+    private var firstSlotSequence = 0
+    private var nextSequence = 0
+    /// Bytes ready to send, written at the end of the current event.
+    private var output: [UInt8] = []
+    private var inEvent = false
+    private var readPaused = false
+    private var closeWhenFlushed = false
+    private(set) var isOpen = true
+
+    /// Requests in flight at once before reading pauses (pipelining depth).
+    static let maxOwed = 64
+    /// Queued output at which reading pauses until the peer catches up.
+    static let maxPendingOutput = 512 * 1024
+
+    init(stream: any ByteStream, context: LoopContext, remote: SocketAddress?) {
+        self.stream = stream
+        self.context = context
+        self.remote = remote
+        let now = MonotonicClock.now()
+        machine = ConnectionStateMachine(
+            now: now,
+            headerTimeout: context.configuration.headerTimeout.nanoseconds,
+            idleTimeout: context.configuration.idleTimeout.nanoseconds)
+        decoder = HTTPRequestDecoder(limits: context.configuration.limits)
+    }
+
+    func start() {
+        stream.delegate = self
+        stream.loop.watch(self)
+        context.register(self)
+        stream.start()
+    }
+
+    var deadline: UInt64 { machine.deadline }
+
+    // MARK: - Stream events
+
+    func streamDidRead(_ bytes: UnsafeRawBufferPointer) {
+        guard machine.isReading else { return }
+        inEvent = true
+        if input.isEmpty {
+            let consumed = parse(bytes)
+            if consumed < bytes.count, isOpen {
+                input.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[consumed...]))
+            }
+        } else {
+            input.append(contentsOf: bytes)
+            parseBuffered()
+        }
+        inEvent = false
+        flush()
+    }
+
+    func streamDidReadEOF() {
+        apply(machine.peerClosed())
+        flush()
+    }
+
+    func streamDidDrain() {
+        resumeIfPossible()
+    }
+
+    func streamDidClose(error: (any Error)?) {
+        guard isOpen else { return }
+        isOpen = false
+        stream.loop.unwatch(self)
+        context.unregister(self)
+        slots = []
+        input = []
+        output = []
+    }
+
+    func deadlineExpired(now: UInt64) {
+        inEvent = true
+        apply(machine.deadlinePassed(now: now))
+        inEvent = false
+        flush()
+    }
+
+    /// Shutdown: idle connections close now, busy ones after their answers.
+    func shutdown() {
+        inEvent = true
+        apply(machine.shutdownBegan())
+        inEvent = false
+        flush()
+    }
+
+    // MARK: - Parsing
+
+    private func parseBuffered() {
+        let consumed = input.withUnsafeBytes { parse($0) }
+        guard isOpen else { return }
+        if consumed == input.count {
+            input.removeAll(keepingCapacity: input.capacity <= 64 * 1024)
+        } else if consumed > 0 {
+            input.removeFirst(consumed)
+        }
+    }
+
+    /// Parses as many requests as `bytes` holds; returns the bytes consumed.
+    private func parse(_ bytes: UnsafeRawBufferPointer) -> Int {
+        var offset = 0
+        let now = MonotonicClock.now()
+        while machine.isReading, !readPaused, isOpen {
+            let rest = UnsafeRawBufferPointer(rebasing: bytes[offset...])
+            let step: (consumed: Int, event: HTTPRequestEvent?)
+            do {
+                step = try decoder.decode(rest)
+            } catch {
+                apply(machine.parseFailed(error), error: error)
+                return bytes.count
+            }
+            offset += step.consumed
+            guard let event = step.event else {
+                if offset < bytes.count || head != nil { machine.bytesArrived(now: now) }
+                break
+            }
+            switch event {
+            case .head(let h):
+                machine.bytesArrived(now: now)
+                receivedAt = now
+                head = h
+                body = []
+                if h.headers.first("expect")?.lowercased() == "100-continue", h.framing != .none, h.framing != .contentLength(0),
+                   machine.owed == 0 {
+                    output.append(contentsOf: Self.continueLine)
+                }
+            case .body(let range):
+                body.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[range]))
+            case .end:
+                dispatchRequest(now: now)
+                if offset < bytes.count { machine.nextRequestBegun(now: now) }
+                if machine.owed >= Self.maxOwed || stream.pendingWriteBytes >= Self.maxPendingOutput {
+                    pauseReading()
+                }
+            }
+        }
+        return offset
+    }
+
+    private static let continueLine: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)
+
+    private func dispatchRequest(now: UInt64) {
+        guard let h = head else { return }
+        head = nil
+        let requestBody = body
+        body = []
+        let action = machine.requestParsed(keepAlive: h.keepAlive, now: now)
+        let sequence = nextSequence
+        nextSequence += 1
+        slots.append(nil)
+        let responder = HTTPResponder(
+            connection: self, sequence: sequence,
+            omitBody: h.method == "HEAD", http10: h.version == .http1_0)
+        let request = HTTPRequest(head: h, body: requestBody, remote: remote, receivedAt: receivedAt)
+        context.handler.handle(request, responder: responder)
+        apply(action)
+    }
+
+    // MARK: - Answers
+
+    /// Stores an answer in its slot and moves every answer that is now in order
+    /// to the output.
+    func complete(_ responder: HTTPResponder, with response: HTTPResponse) {
+        guard isOpen else { return }
+        let index = responder.sequence - firstSlotSequence
+        guard index >= 0, index < slots.count, slots[index] == nil else { return }
+        // The common case: the oldest request answered at once is encoded straight
+        // into the output, with no slot of its own.
+        if index == 0 {
+            encode(response, omitBody: responder.omitsBody, http10: responder.http10, into: &output)
+            slots.removeFirst()
+            firstSlotSequence += 1
+            answerSent()
+            releaseReadySlots()
+        } else {
+            var bytes: [UInt8] = []
+            encode(response, omitBody: responder.omitsBody, http10: responder.http10, into: &bytes)
+            slots[index] = bytes
+        }
+        if !inEvent { flush() }
+    }
+
+    private func releaseReadySlots() {
+        while let first = slots.first, let bytes = first {
+            output.append(contentsOf: bytes)
+            slots.removeFirst()
+            firstSlotSequence += 1
+            answerSent()
+        }
+    }
+
+    private func answerSent() {
+        apply(machine.responseSent(now: MonotonicClock.now()))
+        resumeIfPossible()
+    }
+
+    private func encode(_ response: HTTPResponse, omitBody: Bool, http10: Bool, into out: inout [UInt8]) {
+        // The last answer owed on a closing connection says so.
+        let closing = machine.closingAfterPending && machine.owed == 1
+        response.body.withUnsafeBytes { body in
+            ResponseEncoder.encode(
+                status: response.status, headers: response.headers, body: body,
+                omitBody: omitBody, close: closing, http10: http10,
+                date: context.dateCache.current(), into: &out)
+        }
+    }
+
+    private func apply(_ action: ConnectionStateMachine.Action, error: HTTPParseError? = nil) {
+        switch action {
+        case .none, .closeAfterPending:
+            break
+        case .close:
+            closeWhenFlushed = true
+            if !inEvent { flush() }
+        case .fail(let status, let reason):
+            // Unparsed input stays where it is (it may be being read right now);
+            // the machine reads no more of it.
+            let failure = error ?? HTTPParseError(status: status, reason: reason)
+            let response = context.handler.rejection(for: failure, remote: remote, receivedAt: receivedAt)
+            let sequence = nextSequence
+            nextSequence += 1
+            slots.append(nil)
+            let responder = HTTPResponder(connection: self, sequence: sequence, omitBody: false, http10: false)
+            responder.respond(response)
+        }
+    }
+
+    private func flush() {
+        guard isOpen else { return }
+        if !output.isEmpty {
+            stream.write(output)
+            output.removeAll(keepingCapacity: output.capacity <= 64 * 1024)
+        }
+        if closeWhenFlushed, isOpen {
+            isOpen = false
+            stream.loop.unwatch(self)
+            context.unregister(self)
+            stream.close(.afterFlush)
+        }
+    }
+
+    // MARK: - Back-pressure
+
+    private func pauseReading() {
+        guard !readPaused else { return }
+        readPaused = true
+        stream.pauseReading()
+    }
+
+    private func resumeIfPossible() {
+        guard readPaused, isOpen, machine.owed < Self.maxOwed / 2,
+              stream.pendingWriteBytes < Self.maxPendingOutput / 2 else { return }
+        readPaused = false
+        stream.resumeReading()
+        if !input.isEmpty {
+            let wasInEvent = inEvent
+            inEvent = true
+            parseBuffered()
+            inEvent = wasInEvent
+            if !inEvent { flush() }
+        }
+    }
+}

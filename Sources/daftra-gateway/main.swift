@@ -1,0 +1,3 @@
+import Gateway
+
+GatewayMain.run()

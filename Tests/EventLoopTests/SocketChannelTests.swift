@@ -1,0 +1,121 @@
+import Dispatch
+import Glibc
+import Synchronization
+import Testing
+
+@testable import EventLoop
+
+/// Records a stream's events for assertions, on the loop.
+final class RecordingDelegate: ByteStreamDelegate, @unchecked Sendable {
+    // @unchecked Sendable: written only on the channel's loop, read by the test
+    // after a barrier on that loop.
+    var received: [UInt8] = []
+    var eof = false
+    var closed = false
+    var closeError: (any Error)?
+
+    func streamDidRead(_ bytes: UnsafeRawBufferPointer) { received.append(contentsOf: bytes) }
+    func streamDidReadEOF() { eof = true }
+    func streamDidDrain() {}
+    func streamDidClose(error: (any Error)?) {
+        closed = true
+        closeError = error
+    }
+}
+
+@Suite("socket channel", .serialized)
+struct SocketChannelTests {
+    /// A connected pair of non-blocking stream sockets.
+    func pair() throws -> (Int32, Int32) {
+        var fds: [Int32] = [0, 0]
+        #expect(socketpair(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0, &fds) == 0)
+        try Socket.setNonBlocking(fds[0])
+        return (fds[0], fds[1])
+    }
+
+    func onLoop<T: Sendable>(_ loop: EventLoop, _ body: @Sendable () -> T) -> T {
+        loop.queue.sync(execute: body)
+    }
+
+    func fdIsOpen(_ fd: Int32) -> Bool {
+        fcntl(fd, F_GETFD) != -1
+    }
+
+    @Test func readsWritesAndClosesTheFdExactlyOnce() throws {
+        let loop = EventLoop(index: 0)
+        let (mine, theirs) = try pair()
+        defer { close(theirs) }
+        let channel = SocketChannel(fd: mine, loop: loop, peer: nil)
+        let delegate = RecordingDelegate()
+        onLoop(loop) {
+            channel.delegate = delegate
+            channel.start()
+            channel.write(Array("ping".utf8))
+        }
+        var buf = [UInt8](repeating: 0, count: 16)
+        let n = read(theirs, &buf, 16)
+        #expect(String(decoding: buf[..<max(n, 0)], as: UTF8.self) == "ping")
+        _ = "pong".withCString { write(theirs, $0, 4) }
+        var got = false
+        for _ in 0..<200 where !got {
+            usleep(5_000)
+            got = onLoop(loop) { String(decoding: delegate.received, as: UTF8.self) == "pong" }
+        }
+        #expect(got)
+        onLoop(loop) { channel.close(.immediately) }
+        var closed = false
+        for _ in 0..<200 where !closed {
+            usleep(5_000)
+            closed = onLoop(loop) { !fdIsOpen(mine) }
+        }
+        #expect(closed, "the fd is closed once the sources' cancel handlers ran")
+        #expect(onLoop(loop) { delegate.closed })
+        // A second close is a no-op (no double close of a reused fd number).
+        onLoop(loop) { channel.close(.immediately) }
+    }
+
+    @Test func eofIsReportedOnceAndReadingStops() throws {
+        let loop = EventLoop(index: 0)
+        let (mine, theirs) = try pair()
+        let channel = SocketChannel(fd: mine, loop: loop, peer: nil)
+        let delegate = RecordingDelegate()
+        onLoop(loop) {
+            channel.delegate = delegate
+            channel.start()
+        }
+        close(theirs)
+        var eof = false
+        for _ in 0..<200 where !eof {
+            usleep(5_000)
+            eof = onLoop(loop) { delegate.eof }
+        }
+        #expect(eof)
+        onLoop(loop) { channel.close(.immediately) }
+    }
+
+    @Test func largeWritesQueueUntilThePeerReads() throws {
+        let loop = EventLoop(index: 0)
+        let (mine, theirs) = try pair()
+        defer { close(theirs) }
+        let channel = SocketChannel(fd: mine, loop: loop, peer: nil)
+        let delegate = RecordingDelegate()
+        let payload = [UInt8](repeating: 0x61, count: 4 << 20)
+        let pendingAfterWrite = onLoop(loop) { () -> Int in
+            channel.delegate = delegate
+            channel.start()
+            channel.write(payload)
+            return channel.pendingWriteBytes
+        }
+        #expect(pendingAfterWrite > 0, "a socket buffer cannot take 4 MiB at once")
+        var total = 0
+        var buf = [UInt8](repeating: 0, count: 65_536)
+        while total < payload.count {
+            let n = read(theirs, &buf, buf.count)
+            if n <= 0 { break }
+            total += n
+        }
+        #expect(total == payload.count)
+        #expect(onLoop(loop) { channel.pendingWriteBytes } == 0)
+        onLoop(loop) { channel.close(.immediately) }
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import GatewayTestSupport
+import Testing
+
+/// The built `daftra-gateway` executable run as a child process, for what only a
+/// real process shows: signals, exit status, the command line.
+final class GatewayProcess: @unchecked Sendable {
+    // @unchecked Sendable: `process` and the pipes are set up in init; the log
+    // buffer is guarded by `lock`.
+    let process = Process()
+    private let stdoutPipe = Pipe()
+    private let stderrPipe = Pipe()
+    private let lock = NSLock()
+    private var stdoutText = ""
+
+    /// The executable next to the test bundle in the build folder.
+    static var executable: URL {
+        let me = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments[0])
+        return me.deletingLastPathComponent().appendingPathComponent("daftra-gateway")
+    }
+
+    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+        process.executableURL = Self.executable
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("GATEWAY_") }
+        env.merge(environment) { $1 }
+        process.environment = env
+        process.standardOutput = stdoutPipe
+        process.standardError = stderrPipe
+        stdoutPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+            let data = handle.availableData
+            guard let self, !data.isEmpty else { return }
+            self.lock.withLock { self.stdoutText += String(decoding: data, as: UTF8.self) }
+        }
+        try process.run()
+    }
+
+    /// Everything the process wrote to stdout so far.
+    var stdout: String { lock.withLock { stdoutText } }
+
+    /// Everything on stderr (read once the process has exited).
+    func stderr() -> String {
+        String(decoding: stderrPipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    }
+
+    /// The JSON log lines so far.
+    func logLines() -> [[String: Any]] {
+        stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+    }
+
+    /// Waits for the start-up line and returns the port it names.
+    func waitForPort(seconds: Double = 10) throws -> UInt16 {
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end {
+            for line in logLines() {
+                if let listening = line["listening"] as? String,
+                   let port = listening.split(separator: ":").last.flatMap({ UInt16($0) }) {
+                    return port
+                }
+            }
+            guard process.isRunning else { break }
+            usleep(20_000)
+        }
+        throw RawClient.ClientError("the gateway did not start: \(stdout)")
+    }
+
+    /// Waits for exit; returns the status, or nil when it did not exit in time.
+    func waitForExit(seconds: Double) -> Int32? {
+        let end = Date().addingTimeInterval(seconds)
+        while process.isRunning, Date() < end { usleep(10_000) }
+        if process.isRunning {
+            process.terminate()
+            return nil
+        }
+        return process.terminationStatus
+    }
+
+    func signal(_ number: Int32) {
+        kill(process.processIdentifier, number)
+    }
+
+    deinit {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}

@@ -1,0 +1,363 @@
+import Foundation
+import Logging
+import Testing
+@testable import Gateway
+
+/// A pipe whose read end a background thread drains until EOF, so a sink can
+/// write any amount without the test deadlocking on a full pipe.
+// Invariant: `received` is written only by the reader thread, and read only
+// after `done` has been signalled, i.e. after that thread stopped touching it.
+private final class PipeCapture: @unchecked Sendable {
+    let readEnd: Int32
+    let writeEnd: Int32
+    private var received: [UInt8] = []
+    private let done = DispatchSemaphore(value: 0)
+    private var started = false
+
+    init() {
+        var fds: [Int32] = [0, 0]
+        precondition(pipe(&fds) == 0)
+        readEnd = fds[0]
+        writeEnd = fds[1]
+    }
+
+    /// Starts draining the read end (call once).
+    func startReading() {
+        started = true
+        let thread = Thread { [self] in
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while true {
+                let count = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
+                if count > 0 {
+                    received += buffer[..<count]
+                } else if count < 0 && errno == EINTR {
+                    continue
+                } else {
+                    break
+                }
+            }
+            done.signal()
+        }
+        thread.start()
+    }
+
+    /// Closes the sink (writing everything), the write end, and returns all bytes read.
+    func finish(_ sink: LogSink) -> [UInt8] {
+        if !started { startReading() }
+        sink.close()
+        close(writeEnd)
+        done.wait()
+        close(readEnd)
+        return received
+    }
+
+    /// Runs `body` with a sink on the pipe and returns the lines written.
+    static func lines(capacity: Int = LogSink.defaultCapacity, _ body: (LogSink) -> Void) -> [String] {
+        let capture = PipeCapture()
+        capture.startReading()
+        let sink = LogSink(fileDescriptor: capture.writeEnd, capacity: capacity)
+        body(sink)
+        let bytes = capture.finish(sink)
+        return String(decoding: bytes, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+            .dropLast().map(String.init)
+    }
+}
+
+private func object(_ line: String) throws -> [String: Any] {
+    try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+}
+
+private func logger(_ sink: LogSink, level: Logger.Level = .trace, metadataProvider: Logger.MetadataProvider? = nil) -> Logger {
+    var logger = Logger(label: "test.gateway") { label in
+        JSONLogHandler(label: label, sink: sink, metadataProvider: metadataProvider)
+    }
+    logger.logLevel = level
+    return logger
+}
+
+private struct Opaque: CustomStringConvertible, Sendable {
+    var description: String { "opaque \"thing\"" }
+}
+
+private struct Failure: Error, CustomStringConvertible {
+    var description: String { "upstream refused" }
+}
+
+@Suite("JSON-lines log handler and its non-blocking sink")
+struct JSONLogHandlerTests {
+    @Test("a line has ts, level, msg and typed metadata")
+    func fieldsAndTypes() throws {
+        let lines = PipeCapture.lines { sink in
+            var log = logger(sink)
+            log[metadataKey: "service"] = "gateway"
+            log.info("request done", metadata: [
+                "request_id": "abc-123",
+                "status": .stringConvertible(200),
+                "bytes": .stringConvertible(UInt64(1_234)),
+                "delta": .stringConvertible(Int8(-3)),
+                "duration_ms": .stringConvertible(1.5),
+                "ratio": .stringConvertible(Float(0.25)),
+                "gzip": .stringConvertible(true),
+                "cached": .stringConvertible(false),
+                "upstream_status": .jsonNull,
+                "nan": .stringConvertible(Double.nan),
+                "other": .stringConvertible(Opaque()),
+                "list": .array([.string("a"), .stringConvertible(2), .jsonNull]),
+                "nested": .dictionary(["b": "x", "a": .stringConvertible(7)]),
+            ])
+        }
+        #expect(lines.count == 1)
+        let line = try #require(lines.first)
+        let fields = try object(line)
+        #expect(fields["level"] as? String == "info")
+        #expect(fields["msg"] as? String == "request done")
+        #expect(fields["ts"] is String)
+        #expect(fields["service"] as? String == "gateway")
+        #expect(fields["request_id"] as? String == "abc-123")
+        #expect(fields["status"] as? Int == 200)
+        #expect(fields["bytes"] as? Int == 1_234)
+        #expect(fields["delta"] as? Int == -3)
+        #expect(fields["duration_ms"] as? Double == 1.5)
+        #expect(fields["ratio"] as? Double == 0.25)
+        #expect(fields["upstream_status"] is NSNull)
+        #expect(fields["nan"] is NSNull)
+        #expect(fields["other"] as? String == "opaque \"thing\"")
+        #expect(fields["label"] == nil)
+        // The raw text shows the JSON types, independent of how Foundation bridges them.
+        for fragment in [
+            #""status":200"#, #""bytes":1234"#, #""delta":-3"#, #""duration_ms":1.5"#, #""gzip":true"#,
+            #""cached":false"#, #""upstream_status":null"#, #""list":["a",2,null]"#,
+            #""nested":{"a":7,"b":"x"}"#, #""request_id":"abc-123""#,
+        ] {
+            #expect(line.contains(fragment), "\(fragment)")
+        }
+    }
+
+    @Test("ts, level, msg come first; metadata keys follow in sorted order")
+    func keyOrder() throws {
+        let lines = PipeCapture.lines { sink in
+            logger(sink).notice("ordered", metadata: ["zeta": "1", "alpha": "2", "mid": "3", "Alpha": "4", "_x": "5"])
+        }
+        let line = try #require(lines.first)
+        #expect(line.hasPrefix(#"{"ts":""#))
+        #expect(line.contains(#"Z","level":"notice","msg":"ordered","#))
+        let keys = ["Alpha", "_x", "alpha", "mid", "zeta"]
+        let positions = try keys.map { key in
+            try #require(line.range(of: "\"\(key)\":")).lowerBound
+        }
+        #expect(positions == positions.sorted())
+        #expect(line.hasSuffix(#""zeta":"1"}"#))
+    }
+
+    @Test("metadata merges handler < provider < call; label, error and reserved keys")
+    func mergePrecedence() throws {
+        let provider = Logger.MetadataProvider { ["shared": "provider", "from_provider": "p"] }
+        let lines = PipeCapture.lines { sink in
+            var log = logger(sink, metadataProvider: provider)
+            log[metadataKey: "shared"] = "handler"
+            log[metadataKey: "from_handler"] = "h"
+            log.info("first")
+            log.info("second", metadata: ["shared": "call", "msg": "spoof", "level": "spoof"])
+            log.error("third", error: Failure())
+            log.error("fourth", error: Failure(), metadata: ["error": "explicit"])
+            var labelled = Logger(label: "gw.label") { JSONLogHandler(label: $0, sink: sink, includeLabel: true) }
+            labelled.logLevel = .info
+            labelled.info("fifth")
+            labelled.info("sixth", metadata: ["label": "mine"])
+        }
+        #expect(lines.count == 6)
+        let first = try object(lines[0])
+        #expect(first["shared"] as? String == "provider")
+        #expect(first["from_handler"] as? String == "h")
+        #expect(first["from_provider"] as? String == "p")
+        let second = try object(lines[1])
+        #expect(second["shared"] as? String == "call")
+        #expect(second["msg"] as? String == "second")
+        #expect(second["level"] as? String == "info")
+        #expect(second["_msg"] as? String == "spoof")
+        #expect(second["_level"] as? String == "spoof")
+        #expect(try object(lines[2])["error"] as? String == "upstream refused")
+        #expect(try object(lines[3])["error"] as? String == "explicit")
+        #expect(try object(lines[4])["label"] as? String == "gw.label")
+        #expect(try object(lines[5])["label"] as? String == "mine")
+    }
+
+    @Test("hostile strings are escaped and come back unchanged", arguments: [
+        "quote \" and backslash \\ and slash /",
+        "line one\nline two\r\n{\"level\":\"critical\",\"msg\":\"forged\"}",
+        "tab\tbell\u{07}nul\u{00}esc\u{1B}[31m del\u{7F} unit\u{1F}",
+        "accents éàü, CJK 漢字, emoji 🎉👩‍👩‍👧, separators \u{2028}\u{2029}",
+        "",
+    ])
+    func escaping(hostile: String) throws {
+        let lines = PipeCapture.lines { sink in
+            logger(sink).warning("\(hostile)", metadata: [hostile: .string(hostile), "k": .array([.string(hostile)])])
+        }
+        #expect(lines.count == 1)
+        let line = try #require(lines.first)
+        #expect(!line.utf8.contains { $0 < 0x20 || $0 == 0x7F })
+        let fields = try object(line)
+        #expect(fields["msg"] as? String == hostile)
+        #expect((fields["k"] as? [String])?.first == hostile)
+        if !hostile.isEmpty {
+            #expect(fields[hostile] as? String == hostile)
+        }
+    }
+
+    @Test("control characters use the short escapes or \\u00XX")
+    func escapeSpelling() throws {
+        var out: [UInt8] = []
+        JSONLogEncoding.appendString("a\"\\\n\r\t\u{08}\u{0C}\u{01}\u{1F}\u{7F}é", to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == #""a\"\\\n\r\t\b\f\u0001\u001f\u007fé""#)
+    }
+
+    @Test("ts is RFC 3339 UTC with milliseconds, within a second of now")
+    func timestampNow() throws {
+        let before = Date()
+        let lines = PipeCapture.lines { sink in logger(sink).info("tick") }
+        let after = Date()
+        let line = try #require(lines.first)
+        let ts = try #require(try object(line)["ts"] as? String)
+        #expect(ts.wholeMatch(of: /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z/) != nil, "\(ts)")
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let date = try #require(formatter.date(from: ts))
+        #expect(date.timeIntervalSince(before) > -1)
+        #expect(date.timeIntervalSince(after) < 1)
+    }
+
+    @Test("timestamps match Foundation's calendar across leap years and centuries")
+    func timestampCalendar() {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        var instants: [Int64] = [
+            0, 59, 86_399, 86_400, 951_782_400, 951_868_799, 978_307_200, 1_709_164_800,
+            2_147_483_647, 4_107_542_400, 4_102_444_800, 4_133_980_799, 253_402_300_799,
+        ]
+        var generator = SystemRandomNumberGenerator()
+        for _ in 0..<500 { instants.append(Int64.random(in: 0...4_102_444_800, using: &generator)) }
+        for seconds in instants {
+            let milliseconds = Int(seconds % 1_000)
+            var out: [UInt8] = []
+            RFC3339Timestamp.append(seconds: seconds, milliseconds: milliseconds, to: &out)
+            let date = Date(timeIntervalSince1970: Double(seconds) + Double(milliseconds) / 1_000)
+            #expect(String(decoding: out, as: UTF8.self) == formatter.string(from: date), "\(seconds)")
+        }
+    }
+
+    @Test("the logger's level filters lines")
+    func levelFiltering() throws {
+        let lines = PipeCapture.lines { sink in
+            let log = logger(sink, level: .warning)
+            log.trace("no")
+            log.debug("no")
+            log.info("no")
+            log.notice("no")
+            log.warning("yes 1")
+            log.error("yes 2")
+            log.critical("yes 3")
+        }
+        let levels = try lines.map { try object($0)["level"] as? String }
+        #expect(levels == ["warning", "error", "critical"])
+        let traced = PipeCapture.lines { sink in logger(sink, level: .trace).trace("all") }
+        #expect(try traced.map { try object($0)["level"] as? String } == ["trace"])
+    }
+
+    @Test("a line that does not fit is dropped and counted; smaller ones still pass")
+    func dropWhenTooBig() {
+        let big = [UInt8](repeating: UInt8(ascii: "x"), count: 199) + [0x0A]
+        let small = [UInt8](repeating: UInt8(ascii: "y"), count: 49) + [0x0A]
+        let lines = PipeCapture.lines(capacity: 100) { sink in
+            #expect(sink.append(big) == false)
+            #expect(sink.droppedLineCount == 1)
+            #expect(sink.append(small))
+            sink.flush()
+            #expect(sink.append(small))
+            #expect(sink.droppedLineCount == 1)
+        }
+        #expect(lines == [String(repeating: "y", count: 49), String(repeating: "y", count: 49)])
+    }
+
+    @Test("a stalled consumer never blocks append: the overflow is dropped and counted")
+    func stalledConsumer() throws {
+        let capture = PipeCapture()  // nobody reads yet: the pipe fills, the writer blocks in write(2)
+        let sink = LogSink(fileDescriptor: capture.writeEnd, capacity: 8_192)
+        let line = [UInt8](repeating: UInt8(ascii: "z"), count: 999) + [0x0A]
+        var accepted = 0
+        let clock = ContinuousClock()
+        let elapsed = clock.measure {
+            for _ in 0..<300 where sink.append(line) { accepted += 1 }
+        }
+        #expect(elapsed < .seconds(1))
+        #expect(accepted < 300)
+        #expect(sink.droppedLineCount == 300 - accepted)
+
+        let bytes = capture.finish(sink)  // now drain: everything accepted arrives, whole
+        #expect(bytes.count == accepted * line.count)
+        let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()
+        #expect(lines.count == accepted)
+        #expect(lines.allSatisfy { $0.count == 999 && $0.allSatisfy { $0 == UInt8(ascii: "z") } })
+        #expect(sink.failedWriteCount == 0)
+    }
+
+    @Test("flush returns only once everything appended is in the descriptor")
+    func flushWaits() throws {
+        let capture = PipeCapture()
+        let sink = LogSink(fileDescriptor: capture.writeEnd)
+        let line = Array("{\"msg\":\"flushed\"}\n".utf8)
+        for _ in 0..<100 { sink.append(line) }
+        sink.flush()
+        // Everything must already sit in the pipe: one non-blocking read gets it all.
+        _ = fcntl(capture.readEnd, F_SETFL, fcntl(capture.readEnd, F_GETFL) | O_NONBLOCK)
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        let count = buffer.withUnsafeMutableBytes { read(capture.readEnd, $0.baseAddress, $0.count) }
+        #expect(count == 100 * line.count)
+        _ = fcntl(capture.readEnd, F_SETFL, fcntl(capture.readEnd, F_GETFL) & ~O_NONBLOCK)
+        #expect(capture.finish(sink).isEmpty)
+    }
+
+    @Test("a closed sink drops and counts further lines")
+    func closedSink() {
+        let lines = PipeCapture.lines { sink in
+            sink.append(Array("before\n".utf8))
+            sink.close()
+            #expect(sink.append(Array("after\n".utf8)) == false)
+            #expect(sink.droppedLineCount == 1)
+            sink.close()
+        }
+        #expect(lines == ["before"])
+    }
+
+    @Test("a failing descriptor counts failed writes and flush still returns")
+    func failingDescriptor() {
+        let sink = LogSink(fileDescriptor: -1)
+        #expect(sink.append(Array("lost\n".utf8)))
+        sink.flush()
+        #expect(sink.failedWriteCount == 1)
+        sink.close()
+    }
+
+    @Test("lines from many threads arrive whole, none interleaved")
+    func concurrentWriters() throws {
+        let lines = PipeCapture.lines { sink in
+            let group = DispatchGroup()
+            for writer in 0..<4 {
+                DispatchQueue.global().async(group: group) {
+                    let log = logger(sink)
+                    for index in 0..<250 {
+                        log.info("concurrent", metadata: ["writer": "\(writer)", "index": "\(index)"])
+                    }
+                }
+            }
+            group.wait()
+        }
+        #expect(lines.count == 1_000)
+        var seen = Set<String>()
+        for line in lines {
+            let fields = try object(line)
+            seen.insert("\(fields["writer"] as? String ?? "?")/\(fields["index"] as? String ?? "?")")
+        }
+        #expect(seen.count == 1_000)
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import GatewayTestSupport
+import Synchronization
+import Testing
+
+@Suite("shutdown and the command line", .serialized)
+struct ShutdownTests {
+    @Test func sigtermWhileClientsSendRequestsLosesNoneAndExitsZero() throws {
+        let gateway = try GatewayProcess([
+            "--host", "127.0.0.1", "--port", "0", "--drain-delay", "300ms", "--shutdown-timeout", "5s",
+        ])
+        let port = try gateway.waitForPort()
+        let answered = Atomic<Int>(0)
+        let failed = Atomic<Int>(0)
+        let stop = Atomic<Bool>(false)
+        let group = DispatchGroup()
+        for worker in 0..<8 {
+            DispatchQueue.global().async(group: group) {
+                // Each worker keeps one keep-alive connection and reconnects when the
+                // server closes it between requests, like a real client; it stops once
+                // connections are refused (listeners closed).
+                var client: RawClient? = nil
+                var sent = 0
+                while !stop.load(ordering: .relaxed) {
+                    if client == nil {
+                        client = try? RawClient(port: port)
+                        if client == nil { return }
+                    }
+                    do {
+                        try client!.send("GET /livez?w=\(worker)&n=\(sent) HTTP/1.1\r\nHost: x\r\n\r\n")
+                        sent += 1
+                        let r = try client!.readResponse()
+                        if r.status == 200 {
+                            answered.add(1, ordering: .relaxed)
+                        } else {
+                            failed.add(1, ordering: .relaxed)
+                            Issue.record("worker \(worker), request \(sent): status \(r.status) \(r.text)")
+                        }
+                        if r.header("Connection") == "close" { client = nil }
+                    } catch {
+                        // Closed between requests before any byte of an answer: a
+                        // keep-alive race every HTTP client retries; any other loss counts.
+                        if "\(error)".contains("closed before any answer byte") {
+                            client = nil
+                        } else {
+                            failed.add(1, ordering: .relaxed)
+                            Issue.record("worker \(worker), request \(sent): \(error)")
+                            client = nil
+                        }
+                    }
+                }
+            }
+        }
+        usleep(300_000)
+        let before = answered.load(ordering: .relaxed)
+        let start = Date()
+        gateway.signal(SIGTERM)
+        // During the drain delay readiness fails while requests are still served.
+        usleep(100_000)
+        let ready = try RawClient.get("/readyz", port: port)
+        #expect(ready.status == 503)
+        let status = gateway.waitForExit(seconds: 10)
+        stop.store(true, ordering: .relaxed)
+        group.wait()
+        #expect(status == 0)
+        #expect(Date().timeIntervalSince(start) < 5)
+        #expect(failed.load(ordering: .relaxed) == 0)
+        #expect(answered.load(ordering: .relaxed) > before)
+        #expect(gateway.logLines().contains { $0["msg"] as? String == "shutdown complete" })
+    }
+
+    @Test func secondSignalExitsAtOnce() throws {
+        let gateway = try GatewayProcess(["--host", "127.0.0.1", "--port", "0", "--drain-delay", "10s"])
+        _ = try gateway.waitForPort()
+        gateway.signal(SIGTERM)
+        usleep(100_000)
+        gateway.signal(SIGINT)
+        let status = gateway.waitForExit(seconds: 2)
+        #expect(status != nil && status != 0)
+    }
+
+    @Test(arguments: [
+        (["--port", "99999"], "--port"),
+        (["--upstream-timeout", "soon"], "--upstream-timeout"),
+        (["--gzip-level", "12"], "--gzip-level"),
+        (["--no-such-option"], "no-such-option"),
+    ])
+    func badOptionsExit64WithOneLineNamingTheOption(arguments: [String], named: String) throws {
+        let gateway = try GatewayProcess(arguments)
+        #expect(gateway.waitForExit(seconds: 10) == 64)
+        let err = gateway.stderr().trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(err.contains(named), "stderr: \(err)")
+        #expect(!err.contains("\n"), "one line: \(err)")
+    }
+
+    @Test func environmentVariablesConfigureAndFlagsWin() throws {
+        let bad = try GatewayProcess([], environment: ["GATEWAY_IDLE_TIMEOUT": "nope"])
+        #expect(bad.waitForExit(seconds: 10) == 64)
+        #expect(bad.stderr().contains("GATEWAY_IDLE_TIMEOUT"))
+        let good = try GatewayProcess(["--port", "0", "--host", "127.0.0.1", "--drain-delay", "50ms"],
+                                      environment: ["GATEWAY_PORT": "1", "GATEWAY_LOG_LEVEL": "notice"])
+        let port = try good.waitForPort()
+        #expect(port != 1)
+        _ = try RawClient.get("/livez", port: port)
+        good.signal(SIGTERM)
+        #expect(good.waitForExit(seconds: 10) == 0)
+        // notice level: no per-request info line.
+        #expect(!good.logLines().contains { $0["msg"] as? String == "request" })
+    }
+}
