@@ -17,7 +17,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
-        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.12.0"),
     ],
     targets: [
         // C libraries from the system, wrapped so Swift can import their macros.
@@ -30,11 +30,17 @@ let package = Package(
         .target(name: "HTTP1", swiftSettings: strict),
         // The HTTP/1.1 server: connections on the event loop driven by pure state machines.
         .target(name: "HTTPServer", dependencies: ["EventLoop", "HTTP1"], swiftSettings: strict),
+        // gzip and Accept-Encoding negotiation over zlib.
+        .target(name: "Compression", dependencies: ["CZlib"], swiftSettings: strict),
+        // The single-pass JSON scanner and the byte-exact client projection.
+        .target(name: "Projection", swiftSettings: strict),
+        // The upstream HTTP/1.1 client: pools, resolution, connects on the loops.
+        .target(name: "Upstream", dependencies: ["EventLoop", "HTTP1", "Compression"], swiftSettings: strict),
         // The gateway's domain: configuration, routes, tenants, errors, observability, demo.
         .target(
             name: "Gateway",
             dependencies: [
-                "EventLoop", "HTTP1", "HTTPServer",
+                "EventLoop", "HTTP1", "HTTPServer", "Compression", "Projection", "Upstream",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -44,6 +50,7 @@ let package = Package(
         .executableTarget(name: "daftra-gateway", dependencies: ["Gateway"], swiftSettings: strict),
 
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
+        .testTarget(name: "CompressionTests", dependencies: ["Compression"], swiftSettings: strict),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"], swiftSettings: strict),
         .target(
             name: "GatewayTestSupport", dependencies: ["EventLoop", "HTTP1"],

@@ -40,6 +40,7 @@ final class GatewayFixture: Sendable {
         app.server.closeListeners()
         app.server.closeAllConnections()
         sink.flush()
+        sink.close()
         unlink(logPath)
     }
 }

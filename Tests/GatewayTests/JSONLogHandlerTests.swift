@@ -41,6 +41,20 @@ private final class PipeCapture: @unchecked Sendable {
         thread.start()
     }
 
+    /// Fills the pipe with `f` bytes until a write would block; returns how many.
+    func fill() -> Int {
+        let flags = fcntl(writeEnd, F_GETFL)
+        _ = fcntl(writeEnd, F_SETFL, flags | O_NONBLOCK)
+        defer { _ = fcntl(writeEnd, F_SETFL, flags) }
+        let chunk = [UInt8](repeating: UInt8(ascii: "f"), count: 4_096)
+        var total = 0
+        while true {
+            let written = chunk.withUnsafeBytes { write(writeEnd, $0.baseAddress, $0.count) }
+            guard written > 0 else { return total }
+            total += written
+        }
+    }
+
     /// Closes the sink (writing everything), the write end, and returns all bytes read.
     func finish(_ sink: LogSink) -> [UInt8] {
         if !started { startReading() }
@@ -235,15 +249,26 @@ struct JSONLogHandlerTests {
             0, 59, 86_399, 86_400, 951_782_400, 951_868_799, 978_307_200, 1_709_164_800,
             2_147_483_647, 4_107_542_400, 4_102_444_800, 4_133_980_799, 253_402_300_799,
         ]
-        var generator = SystemRandomNumberGenerator()
-        for _ in 0..<500 { instants.append(Int64.random(in: 0...4_102_444_800, using: &generator)) }
+        // A fixed pseudo-random spread (SplitMix64) so a failure reproduces.
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<500 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var mixed = (state ^ (state >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+            instants.append(Int64((mixed ^ (mixed >> 31)) % 4_102_444_800))
+        }
+        var mismatches: [String] = []
         for seconds in instants {
             let milliseconds = Int(seconds % 1_000)
             var out: [UInt8] = []
             RFC3339Timestamp.append(seconds: seconds, milliseconds: milliseconds, to: &out)
-            let date = Date(timeIntervalSince1970: Double(seconds) + Double(milliseconds) / 1_000)
-            #expect(String(decoding: out, as: UTF8.self) == formatter.string(from: date), "\(seconds)")
+            let ours = String(decoding: out, as: UTF8.self)
+            // A quarter millisecond past, so Foundation's rounding or truncation both land on `milliseconds`.
+            let date = Date(timeIntervalSince1970: Double(seconds) + (Double(milliseconds) + 0.25) / 1_000)
+            let foundation = formatter.string(from: date)
+            if ours != foundation { mismatches.append("\(seconds): \(ours) != \(foundation)") }
         }
+        #expect(mismatches.isEmpty, "\(mismatches.count) mismatches, first: \(mismatches.prefix(3))")
     }
 
     @Test("the logger's level filters lines")
@@ -281,7 +306,8 @@ struct JSONLogHandlerTests {
 
     @Test("a stalled consumer never blocks append: the overflow is dropped and counted")
     func stalledConsumer() throws {
-        let capture = PipeCapture()  // nobody reads yet: the pipe fills, the writer blocks in write(2)
+        let capture = PipeCapture()  // nobody reads yet
+        let filler = capture.fill()  // the pipe is full: the writer will block in write(2)
         let sink = LogSink(fileDescriptor: capture.writeEnd, capacity: 8_192)
         let line = [UInt8](repeating: UInt8(ascii: "z"), count: 999) + [0x0A]
         var accepted = 0
@@ -293,7 +319,15 @@ struct JSONLogHandlerTests {
         #expect(accepted < 300)
         #expect(sink.droppedLineCount == 300 - accepted)
 
-        let bytes = capture.finish(sink)  // now drain: everything accepted arrives, whole
+        // A bounded flush gives up on the stalled consumer instead of hanging.
+        let start = clock.now
+        #expect(sink.flush(timeout: .milliseconds(100)) == false)
+        #expect(clock.now - start >= .milliseconds(100))
+        #expect(clock.now - start < .seconds(2))
+
+        let everything = capture.finish(sink)  // now drain: everything accepted arrives, whole
+        #expect(everything.prefix(filler).allSatisfy { $0 == UInt8(ascii: "f") })
+        let bytes = everything.dropFirst(filler)
         #expect(bytes.count == accepted * line.count)
         let lines = bytes.split(separator: 0x0A, omittingEmptySubsequences: false).dropLast()
         #expect(lines.count == accepted)
@@ -306,8 +340,10 @@ struct JSONLogHandlerTests {
         let capture = PipeCapture()
         let sink = LogSink(fileDescriptor: capture.writeEnd)
         let line = Array("{\"msg\":\"flushed\"}\n".utf8)
-        for _ in 0..<100 { sink.append(line) }
+        for _ in 0..<50 { sink.append(line) }
         sink.flush()
+        for _ in 0..<50 { sink.append(line) }
+        #expect(sink.flush(timeout: .seconds(10)))
         // Everything must already sit in the pipe: one non-blocking read gets it all.
         _ = fcntl(capture.readEnd, F_SETFL, fcntl(capture.readEnd, F_GETFL) | O_NONBLOCK)
         var buffer = [UInt8](repeating: 0, count: 65_536)

@@ -31,7 +31,8 @@ public enum GatewayMain {
             if app.state.phase == .draining {
                 // A second signal: the operator wants out now.
                 logger.warning("second signal, exiting at once", metadata: ["signal": .stringConvertible(signal)])
-                sink.flush()
+                // Bounded: a stalled stdout must not hold the process.
+                _ = sink.flush(timeout: .milliseconds(200))
                 exit(128 + signal)
             }
             logger.notice("signal received", metadata: ["signal": .stringConvertible(signal)])

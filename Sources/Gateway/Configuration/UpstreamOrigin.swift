@@ -1,3 +1,5 @@
+import Upstream
+
 /// Where one tenant's upstream calls go: the template resolved for a subdomain.
 public struct UpstreamOrigin: Hashable, Sendable {
     /// `http` or `https`.
@@ -17,7 +19,7 @@ public struct UpstreamOrigin: Hashable, Sendable {
     /// rather than by the whole origin, so tenants that differ only in the path
     /// (`http://127.0.0.1:9000/{subdomain}/api2`) share keep-alive connections.
     public var endpoint: UpstreamEndpoint {
-        UpstreamEndpoint(scheme: scheme, host: host, port: port)
+        UpstreamEndpoint(secure: scheme == .https, host: host, port: UInt16(port))
     }
 
     /// The name for TLS SNI and certificate verification; nil for an IP
@@ -29,16 +31,6 @@ public struct UpstreamOrigin: Hashable, Sendable {
     public func clientPath(id: String) -> String {
         "\(pathPrefix)/clients/\(id).json"
     }
-}
-
-/// Scheme, host and port: the key that keep-alive connections are pooled by.
-public struct UpstreamEndpoint: Hashable, Sendable {
-    /// `http` or `https`.
-    public let scheme: UpstreamScheme
-    /// The host to connect to (IPv6 without brackets).
-    public let host: String
-    /// The TCP port.
-    public let port: Int
 }
 
 /// Why an `--upstream` template was refused; ``description`` is the reason for an error line.

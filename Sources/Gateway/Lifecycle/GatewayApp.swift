@@ -4,6 +4,7 @@ import HTTP1
 import HTTPServer
 import Logging
 import Synchronization
+import Upstream
 
 /// A running gateway: event loops, the HTTP server and its routes, readiness,
 /// and the shutdown sequence of the contract.
@@ -14,6 +15,8 @@ public final class GatewayApp: Sendable {
     public let state: ServiceState
     /// The address the server listens on (the real port when 0 was asked for).
     public let address: SocketAddress
+    /// The client every upstream call goes through.
+    public let upstreamClient: UpstreamClient
     /// The routes the server answers, as templates (checked against `openapi.yaml`).
     public let routeTemplates: [String]
     private let logger: Logger
@@ -32,6 +35,21 @@ public final class GatewayApp: Sendable {
         router.add("/livez", methods: ["GET"]) { exchange, _ in HealthEndpoints.live(exchange, group: group) }
         router.add("/healthz", methods: ["GET"]) { exchange, _ in HealthEndpoints.live(exchange, group: group) }
         router.add("/readyz", methods: ["GET"]) { exchange, _ in HealthEndpoints.ready(exchange, state: state) }
+
+        let upstreamClient = UpstreamClient(
+            group: group,
+            configuration: UpstreamClient.Configuration(
+                connectTimeout: configuration.upstreamConnectTimeout,
+                timeout: configuration.upstreamTimeout))
+        let clients = ClientsEndpoint(
+            settings: ClientsEndpoint.Settings(
+                upstream: configuration.upstream, baseDomain: configuration.baseDomain,
+                gzipLevel: configuration.gzipLevel, gzipMinBytes: configuration.gzipMinBytes),
+            client: upstreamClient, group: group)
+        router.add("/clients/{id}", methods: ["GET"]) { exchange, parameters in
+            clients.handle(exchange, id: parameters[0])
+        }
+        self.upstreamClient = upstreamClient
 
         routeTemplates = router.routes.map(\.template)
         let handler = GatewayHandler(router: router, requestIDs: RequestIDGenerator(), logger: logger)

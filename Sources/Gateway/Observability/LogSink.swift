@@ -60,7 +60,12 @@ public final class LogSink: @unchecked Sendable {
         bytesQueued = .allocate(capacity: 1)
         pthread_cond_init(bytesQueued, nil)
         batchWritten = .allocate(capacity: 1)
-        pthread_cond_init(batchWritten, nil)
+        var attributes = pthread_condattr_t()
+        pthread_condattr_init(&attributes)
+        // Timed flushes measure against the monotonic clock: a wall-clock jump must not stretch them.
+        pthread_condattr_setclock(&attributes, Self.waitClock)
+        pthread_cond_init(batchWritten, &attributes)
+        pthread_condattr_destroy(&attributes)
         pending.reserveCapacity(min(self.capacity, 64 << 10))
         startWriter()
     }
@@ -127,6 +132,28 @@ public final class LogSink: @unchecked Sendable {
         pthread_mutex_unlock(mutex)
     }
 
+    /// Like ``flush()``, but gives up after `timeout`, for paths that must not
+    /// hang on a stalled consumer (a second SIGTERM, a crash report).
+    /// - Returns: whether everything queued before the call was written in time.
+    @discardableResult
+    public func flush(timeout: Duration) -> Bool {
+        var deadline = timespec()
+        clock_gettime(Self.waitClock, &deadline)
+        let (seconds, attoseconds) = max(timeout, .zero).components
+        let nanoseconds = Int(deadline.tv_nsec) + Int(attoseconds / 1_000_000_000)
+        deadline.tv_sec += Int(seconds) + nanoseconds / 1_000_000_000
+        deadline.tv_nsec = nanoseconds % 1_000_000_000
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        let target = acceptedBytes
+        while finishedBytes < target && writerRunning {
+            if pthread_cond_timedwait(batchWritten, mutex, &deadline) == ETIMEDOUT {
+                return finishedBytes >= target || !writerRunning
+            }
+        }
+        return true
+    }
+
     /// Writes what is queued, then stops the writer thread; later lines are
     /// dropped. Blocks like ``flush()``. Calling it again only waits.
     public func close() {
@@ -141,6 +168,9 @@ public final class LogSink: @unchecked Sendable {
         pthread_cond_signal(bytesQueued)
         pthread_join(thread, nil)
     }
+
+    /// The clock of `batchWritten`'s timed waits.
+    private static let waitClock = CLOCK_MONOTONIC
 
     // MARK: The writer thread
 

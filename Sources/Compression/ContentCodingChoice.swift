@@ -1,0 +1,10 @@
+/// The content coding an answer should use, as negotiated from a request's `Accept-Encoding`.
+public enum ContentCodingChoice: Hashable, Sendable {
+    /// Compress with gzip (when the body is large enough to be worth it).
+    case gzip
+    /// Send the body as it is.
+    case identity
+    /// The client refused identity and does not accept gzip. A server may answer 406, or —
+    /// as RFC 9110 §12.5.3 also allows — ignore the header and send identity anyway.
+    case notAcceptable
+}

@@ -1,0 +1,152 @@
+import Compression
+import EventLoop
+
+/// The connections of one loop to one origin: idle ones kept (most recently
+/// used first) for reuse, a bound on how many exist, and a queue of calls
+/// waiting for one when the bound is reached.
+// @unchecked Sendable: confined to `loop.queue`.
+final class OriginPool: @unchecked Sendable {
+    let endpoint: UpstreamEndpoint
+    let loop: EventLoop
+    private let client: UpstreamClient
+    private let state: LoopUpstreamState
+    private var idle: [UpstreamConnection] = []
+    private var waiters: [UpstreamCall] = []
+    /// Connections open or being opened.
+    private(set) var open = 0
+
+    init(endpoint: UpstreamEndpoint, loop: EventLoop, client: UpstreamClient, state: LoopUpstreamState) {
+        self.endpoint = endpoint
+        self.loop = loop
+        self.client = client
+        self.state = state
+    }
+
+    var idleCount: Int { idle.count }
+
+    /// Runs `call` on an idle connection, a new one, or after one frees up.
+    func acquire(_ call: UpstreamCall, fresh: Bool = false) {
+        call.pool = self
+        if !fresh {
+            while let connection = idle.popLast() {
+                if connection.isClosed { continue }
+                connection.run(call)
+                return
+            }
+        }
+        if open < client.configuration.maxConnectionsPerOrigin {
+            connect(call)
+        } else {
+            call.place = .waiting
+            waiters.append(call)
+        }
+    }
+
+    /// A reused connection died before answering: one more try on a new one.
+    func retry(_ call: UpstreamCall) {
+        acquire(call, fresh: true)
+    }
+
+    private func connect(_ call: UpstreamCall) {
+        open += 1
+        call.place = .connecting(nil)
+        call.connectDeadline = MonotonicClock.now() &+ client.configuration.connectTimeout
+        let maxBody = client.configuration.maxBodyBytes
+        client.resolver.resolve(host: endpoint.host, port: endpoint.port, on: loop) { [self] result in
+            guard case .connecting = call.place else { return }
+            switch result {
+            case .failure(let error):
+                connectFailed(for: call)
+                call.finish(.failure(error))
+            case .success(let addresses):
+                attempt(call, addresses: addresses[...], maxBody: maxBody)
+            }
+        }
+    }
+
+    private func attempt(_ call: UpstreamCall, addresses: ArraySlice<SocketAddress>, maxBody: Int) {
+        guard let address = addresses.first else { return }
+        let connectAttempt = ConnectAttempt.start(to: address, on: loop) { [self] result in
+            guard case .connecting = call.place else {
+                if case .success(let channel) = result { channel.close(.immediately) }
+                return
+            }
+            switch result {
+            case .failure(let error):
+                if addresses.count > 1 {
+                    attempt(call, addresses: addresses.dropFirst(), maxBody: maxBody)
+                } else {
+                    connectFailed(for: call)
+                    call.finish(.failure(UpstreamError(.unreachable, error.description)))
+                }
+            case .success(let channel):
+                client.transport(for: endpoint).makeStream(over: channel, endpoint: endpoint) { [self] ready in
+                    guard case .connecting = call.place else {
+                        if case .success(let stream) = ready { stream.close(.immediately) }
+                        return
+                    }
+                    switch ready {
+                    case .failure(let error):
+                        connectFailed(for: call)
+                        call.finish(.failure(error))
+                    case .success(let stream):
+                        call.connectDeadline = .max
+                        let connection = UpstreamConnection(stream: stream, pool: self, maxBodyBytes: maxBody)
+                        state.connectionsOpened += 1
+                        connection.run(call)
+                    }
+                }
+            }
+        }
+        call.place = .connecting(connectAttempt)
+    }
+
+    /// A connect for `call` failed or was abandoned: its slot is free.
+    func connectFailed(for call: UpstreamCall) {
+        open -= 1
+        serveWaiter()
+    }
+
+    /// An exchange finished cleanly: the connection serves a waiter or idles.
+    func release(_ connection: UpstreamConnection) {
+        while let next = waiters.first {
+            waiters.removeFirst()
+            if next.isDone { continue }
+            connection.run(next)
+            return
+        }
+        if idle.count >= client.configuration.maxIdlePerOrigin {
+            connection.close()
+            return
+        }
+        connection.parkIdle(until: MonotonicClock.now() &+ client.configuration.idleTimeout)
+        idle.append(connection)
+    }
+
+    /// A connection closed (by either side).
+    func connectionClosed(_ connection: UpstreamConnection) {
+        open -= 1
+        if let i = idle.firstIndex(where: { $0 === connection }) {
+            idle.remove(at: i)
+        }
+        serveWaiter()
+    }
+
+    func removeWaiter(_ call: UpstreamCall) {
+        waiters.removeAll { $0 === call }
+    }
+
+    private func serveWaiter() {
+        while let next = waiters.first, open < client.configuration.maxConnectionsPerOrigin {
+            waiters.removeFirst()
+            if next.isDone { continue }
+            connect(next)
+            return
+        }
+    }
+
+    /// Inflates a gzip body with the loop's reusable inflater.
+    func inflate(_ body: [UInt8]) -> Result<[UInt8], UpstreamError> {
+        state.inflate(body, limit: client.configuration.maxBodyBytes)
+    }
+}

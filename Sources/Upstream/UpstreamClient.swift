@@ -1,0 +1,134 @@
+import Compression
+import EventLoop
+
+/// An HTTP/1.1 client for the upstream, running on the same event loops as the
+/// server: each loop keeps its own keep-alive pools, so an exchange never
+/// leaves the loop of the request that caused it.
+public final class UpstreamClient: Sendable {
+    /// Limits and timeouts.
+    public struct Configuration: Sendable {
+        /// TCP connect plus TLS handshake, in nanoseconds.
+        public var connectTimeout: UInt64
+        /// The whole exchange, in nanoseconds.
+        public var timeout: UInt64
+        /// Bodies larger than this (raw or decoded) are abandoned.
+        public var maxBodyBytes: Int
+        /// Connections per origin per loop; further calls wait for one.
+        public var maxConnectionsPerOrigin: Int
+        /// Idle connections kept per origin per loop.
+        public var maxIdlePerOrigin: Int
+        /// How long an idle connection is kept, in nanoseconds.
+        public var idleTimeout: UInt64
+
+        public init(
+            connectTimeout: Duration = .seconds(2), timeout: Duration = .seconds(10),
+            maxBodyBytes: Int = 8 << 20, maxConnectionsPerOrigin: Int = 256,
+            maxIdlePerOrigin: Int = 64, idleTimeout: Duration = .seconds(30)
+        ) {
+            self.connectTimeout = connectTimeout.nanoseconds
+            self.timeout = timeout.nanoseconds
+            self.maxBodyBytes = maxBodyBytes
+            self.maxConnectionsPerOrigin = maxConnectionsPerOrigin
+            self.maxIdlePerOrigin = maxIdlePerOrigin
+            self.idleTimeout = idleTimeout.nanoseconds
+        }
+    }
+
+    public let configuration: Configuration
+    let resolver: Resolver
+    private let plain: any UpstreamTransport
+    private let secure: (any UpstreamTransport)?
+    private let states: [LoopUpstreamState]
+
+    /// - Parameter secureTransport: the TLS transport for `https` endpoints; without
+    ///   one, `https` calls fail.
+    public init(group: EventLoopGroup, configuration: Configuration,
+                secureTransport: (any UpstreamTransport)? = nil) {
+        self.configuration = configuration
+        self.resolver = Resolver(workerQueue: group.workerQueue)
+        self.plain = PlainTransport()
+        self.secure = secureTransport
+        self.states = group.loops.map { _ in LoopUpstreamState() }
+    }
+
+    func transport(for endpoint: UpstreamEndpoint) -> any UpstreamTransport {
+        endpoint.secure ? (secure ?? MissingTLSTransport()) : plain
+    }
+
+    /// Sends `request` from `loop`; `completion` runs on `loop`, exactly once.
+    public func execute(
+        _ request: UpstreamRequest, on loop: EventLoop,
+        completion: @escaping (Result<UpstreamResponse, UpstreamError>) -> Void
+    ) {
+        loop.assertInLoop()
+        let call = UpstreamCall(request: request, loop: loop, timeout: configuration.timeout, completion: completion)
+        states[loop.index].pool(for: request.endpoint, loop: loop, client: self).acquire(call)
+    }
+
+    /// Connections this loop has opened so far (tests check reuse with it).
+    public func connectionsOpened(on loop: EventLoop) -> Int {
+        loop.assertInLoop()
+        return states[loop.index].connectionsOpened
+    }
+
+    /// Open and idle connections of `loop` (for metrics).
+    public func connectionCounts(on loop: EventLoop) -> (open: Int, idle: Int) {
+        loop.assertInLoop()
+        return states[loop.index].counts()
+    }
+}
+
+/// What a loop keeps for the client: its pools and its gzip inflater.
+// @unchecked Sendable: each instance is used only on its own loop's queue.
+final class LoopUpstreamState: @unchecked Sendable {
+    private var pools: [UpstreamEndpoint: OriginPool] = [:]
+    private var inflater: GzipInflater?
+    var connectionsOpened = 0
+
+    func pool(for endpoint: UpstreamEndpoint, loop: EventLoop, client: UpstreamClient) -> OriginPool {
+        if let pool = pools[endpoint] { return pool }
+        let pool = OriginPool(endpoint: endpoint, loop: loop, client: client, state: self)
+        pools[endpoint] = pool
+        return pool
+    }
+
+    func counts() -> (open: Int, idle: Int) {
+        pools.values.reduce((0, 0)) { ($0.0 + $1.open, $0.1 + $1.idleCount) }
+    }
+
+    /// Inflates a whole gzip body. One inflater per loop, reset per body: bodies
+    /// are inflated only once complete, so exchanges never interleave in it.
+    func inflate(_ body: [UInt8], limit: Int) -> Result<[UInt8], UpstreamError> {
+        do throws(CompressionError) {
+            if inflater == nil || inflater!.limit != limit {
+                inflater = try GzipInflater(limit: limit)
+            }
+            let z = inflater!
+            z.reset()
+            var out: [UInt8] = []
+            out.reserveCapacity(min(body.count * 4, limit))
+            let fed = body.withUnsafeBytes { raw in
+                Result { () throws(CompressionError) in try z.feed(raw, into: &out) }
+            }
+            try fed.get()
+            try z.finish()
+            return .success(out)
+        } catch {
+            if error == .tooLarge {
+                return .failure(UpstreamError(.tooLarge, "gzip body decodes to more than \(limit) bytes"))
+            }
+            return .failure(UpstreamError(.invalidResponse, "gzip body: \(error)"))
+        }
+    }
+}
+
+/// Stands in for TLS until a TLS transport is configured: `https` fails clearly.
+struct MissingTLSTransport: UpstreamTransport {
+    func makeStream(
+        over channel: SocketChannel, endpoint: UpstreamEndpoint,
+        ready: @escaping (Result<any ByteStream, UpstreamError>) -> Void
+    ) {
+        channel.close(.immediately)
+        ready(.failure(UpstreamError(.tls, "https is not available: no TLS transport", tlsClass: "unavailable")))
+    }
+}
