@@ -50,6 +50,7 @@ let package = Package(
         .executableTarget(name: "daftra-gateway", dependencies: ["Gateway"], swiftSettings: strict),
 
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
+        .testTarget(name: "ProjectionTests", dependencies: ["Projection"], swiftSettings: strict),
         .testTarget(name: "CompressionTests", dependencies: ["Compression"], swiftSettings: strict),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"], swiftSettings: strict),
         .target(

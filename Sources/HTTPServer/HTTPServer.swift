@@ -43,6 +43,12 @@ public final class HTTPServer: Sendable {
         do {
             switch configuration.acceptStrategy {
             case .listenerPerLoop:
+                // SO_REUSEPORT would let a second gateway share the port silently;
+                // a plain bind first proves the port is free.
+                if configuration.port != 0 {
+                    let probe = try Socket.listen(on: address, backlog: 1, reusePort: false)
+                    Socket.close(probe)
+                }
                 for loop in group.loops {
                     let fd = try Socket.listen(on: address, backlog: configuration.backlog, reusePort: true)
                     let listener = try makeListener(fd: fd, loop: loop, pickLoop: { [loop] in loop })

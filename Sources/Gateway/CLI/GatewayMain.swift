@@ -24,7 +24,16 @@ public enum GatewayMain {
         }
         var metadata = configuration.effectiveMetadata
         metadata["listening"] = .string(app.address.description)
+        if let demo = app.demo {
+            metadata["demo_upstream"] = .string(demo.upstreamTemplate)
+        }
         logger.notice("daftra-gateway started", metadata: metadata)
+        if app.demo != nil {
+            // Human instructions go to stderr: stdout is one JSON object per line.
+            _ = sink.flush(timeout: .milliseconds(200))
+            let text = Array((DemoUpstream.curlCommands(gatewayPort: Int(app.address.port)) + "\n").utf8)
+            _ = text.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+        }
 
         let signals = SignalWatcher(signals: [SIGTERM, SIGINT], queue: DispatchQueue(label: "daftra-gateway.signals")) {
             signal in

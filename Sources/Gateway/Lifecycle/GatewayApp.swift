@@ -15,6 +15,8 @@ public final class GatewayApp: Sendable {
     public let state: ServiceState
     /// The address the server listens on (the real port when 0 was asked for).
     public let address: SocketAddress
+    /// The built-in demo upstream, with `--demo`.
+    public let demo: DemoUpstream?
     /// The client every upstream call goes through.
     public let upstreamClient: UpstreamClient
     /// The routes the server answers, as templates (checked against `openapi.yaml`).
@@ -36,6 +38,21 @@ public final class GatewayApp: Sendable {
         router.add("/healthz", methods: ["GET"]) { exchange, _ in HealthEndpoints.live(exchange, group: group) }
         router.add("/readyz", methods: ["GET"]) { exchange, _ in HealthEndpoints.ready(exchange, state: state) }
 
+        // --demo: a Daftra-shaped upstream on loopback, on the same loops, and the
+        // gateway pointed at it.
+        var upstreamTemplate = configuration.upstream
+        if configuration.demo {
+            let demo = try DemoUpstream.start(group: group)
+            self.demo = demo
+            do {
+                upstreamTemplate = try UpstreamTemplate(parsing: demo.upstreamTemplate)
+            } catch {
+                preconditionFailure("the demo's own template is valid: \(error)")
+            }
+        } else {
+            self.demo = nil
+        }
+
         let upstreamClient = UpstreamClient(
             group: group,
             configuration: UpstreamClient.Configuration(
@@ -43,7 +60,7 @@ public final class GatewayApp: Sendable {
                 timeout: configuration.upstreamTimeout))
         let clients = ClientsEndpoint(
             settings: ClientsEndpoint.Settings(
-                upstream: configuration.upstream, baseDomain: configuration.baseDomain,
+                upstream: upstreamTemplate, baseDomain: configuration.baseDomain,
                 gzipLevel: configuration.gzipLevel, gzipMinBytes: configuration.gzipMinBytes),
             client: upstreamClient, group: group)
         router.add("/clients/{id}", methods: ["GET"]) { exchange, parameters in

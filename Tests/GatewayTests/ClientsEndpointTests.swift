@@ -1,0 +1,362 @@
+import Foundation
+import GatewayTestSupport
+import Testing
+
+@testable import Gateway
+
+/// A gateway in front of a FakeDaftra that can misbehave on demand.
+final class ClientsHarness: Sendable {
+    let fake: FakeDaftra
+    let gateway: GatewayFixture
+
+    init(_ extra: [String] = [], behaviour: @escaping FakeDaftra.Responder = FakeDaftra.daftra) throws {
+        fake = try FakeDaftra(behaviour)
+        gateway = try GatewayFixture([
+            "--upstream", fake.upstreamTemplate, "--upstream-timeout", "1s",
+            "--upstream-connect-timeout", "500ms",
+        ] + extra)
+    }
+
+    var port: UInt16 { gateway.port }
+
+    func get(_ path: String, _ headers: [(String, String)] = [("X-Daftra-Subdomain", "acme"), ("Authorization", "Bearer t0k")])
+        throws -> RawClient.Response
+    {
+        try RawClient.get(path, port: port, headers: headers)
+    }
+
+    func stop() {
+        gateway.stop()
+        fake.stop()
+    }
+}
+
+let acmeBearer: [(String, String)] = [("X-Daftra-Subdomain", "acme"), ("Authorization", "Bearer t0k")]
+
+func problem(_ r: RawClient.Response) throws -> [String: Any] {
+    #expect(r.header("Content-Type") == "application/problem+json")
+    return try #require(JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any])
+}
+
+@Suite("GET /clients/{id}", .serialized)
+struct ClientsEndpointTests {
+    @Test func answersTheUnwrappedClientByteExact() throws {
+        let h = try ClientsHarness()
+        defer { h.stop() }
+        for id in [1, 2, 715] {
+            let r = try h.get("/clients/\(id)")
+            #expect(r.status == 200)
+            #expect(r.text == FakeDaftra.clients[id], "client \(id)")
+            #expect(r.header("Content-Type") == "application/json; charset=utf-8")
+            #expect(r.header("Cache-Control") == "no-store")
+            #expect(r.header("Vary") == "Accept-Encoding")
+            #expect(r.header("X-Request-Id") != nil)
+        }
+    }
+
+    @Test func upstreamRequestCarriesTheContractHeaders() throws {
+        let h = try ClientsHarness()
+        defer { h.stop() }
+        let r = try h.get("/clients/1", acmeBearer + [("X-Request-Id", "trace-me-1")])
+        #expect(r.status == 200)
+        let sent = try #require(h.fake.requests.first)
+        #expect(sent.target == "/acme/api2/clients/1.json")
+        #expect(sent.headers.first("Accept") == "application/json")
+        #expect(sent.headers.first("Accept-Encoding") == "gzip")
+        #expect(sent.headers.first("Authorization") == "Bearer t0k")
+        #expect(sent.headers.first("apikey") == nil)
+        #expect(sent.headers.first("User-Agent")?.hasPrefix("daftra-gateway/") == true)
+        #expect(sent.headers.first("X-Request-Id") == "trace-me-1")
+        #expect(r.header("X-Request-Id") == "trace-me-1")
+    }
+
+    @Test func exactlyOneCredentialGoesUpstream() throws {
+        let h = try ClientsHarness()
+        defer { h.stop() }
+        // The fake, like Daftra, rejects requests carrying both.
+        let both = try h.get("/clients/1", acmeBearer + [("apikey", "k")])
+        #expect(both.status == 200)
+        let apikeyOnly = try h.get("/clients/1", [("X-Daftra-Subdomain", "acme"), ("apikey", "k")])
+        #expect(apikeyOnly.status == 200)
+        let sent = h.fake.requests
+        #expect(sent.count == 2)
+        #expect(sent[0].headers.first("apikey") == nil)
+        #expect(sent[1].headers.first("Authorization") == nil)
+        #expect(sent[1].headers.first("apikey") == "k")
+    }
+
+    static let invalidRequests: [(String, [(String, String)], Int, String)] = [
+        ("/clients/abc", acmeBearer, 400, "invalid-client-id"),
+        ("/clients/0", acmeBearer, 400, "invalid-client-id"),
+        ("/clients/0123", acmeBearer, 400, "invalid-client-id"),
+        ("/clients/1234567890123456789", acmeBearer, 400, "invalid-client-id"),
+        ("/clients/-5", acmeBearer, 400, "invalid-client-id"),
+        ("/clients/1", [("Authorization", "Bearer t")], 400, "missing-subdomain"),
+        ("/clients/1", [("X-Daftra-Subdomain", "a_b"), ("Authorization", "Bearer t")], 400, "invalid-subdomain"),
+        ("/clients/1", [("X-Daftra-Subdomain", "-ab"), ("Authorization", "Bearer t")], 400, "invalid-subdomain"),
+        ("/clients/1", [("X-Daftra-Subdomain", "a.b"), ("Authorization", "Bearer t")], 400, "invalid-subdomain"),
+        ("/clients/1", [("X-Daftra-Subdomain", String(repeating: "a", count: 64)), ("Authorization", "Bearer t")], 400, "invalid-subdomain"),
+        ("/clients/1?fields=", acmeBearer, 400, "invalid-fields"),
+        ("/clients/1?fields=%C3%28", acmeBearer, 400, "invalid-fields"),
+        ("/clients/1", [("X-Daftra-Subdomain", "acme")], 401, "missing-credential"),
+        ("/clients/1", [("X-Daftra-Subdomain", "acme"), ("Authorization", "Basic abc")], 401, "missing-credential"),
+        ("/clients/1", [("X-Daftra-Subdomain", "acme"), ("Authorization", "Bearer ")], 401, "missing-credential"),
+    ]
+
+    @Test(arguments: invalidRequests)
+    func invalidRequestsNeverReachTheUpstream(path: String, headers: [(String, String)], status: Int, kind: String) throws {
+        let h = try ClientsHarness()
+        defer { h.stop() }
+        let r = try h.get(path, headers)
+        #expect(r.status == status)
+        let p = try problem(r)
+        #expect(p["type"] as? String == "urn:daftra-gateway:problem:\(kind)")
+        #expect(p["status"] as? Int == status)
+        if status == 401 { #expect(r.header("WWW-Authenticate") == "Bearer") }
+        #expect(r.header("Vary") == "Accept-Encoding")
+        #expect(h.fake.requests.isEmpty)
+    }
+
+    @Test func hostUnderTheBaseDomainNamesTheTenant() throws {
+        let h = try ClientsHarness(["--base-domain", "gw.example.com"])
+        defer { h.stop() }
+        // RawClient.get sends its own Host, so these requests are written out whole.
+        let c = try RawClient(port: h.port)
+        try c.send("GET /clients/1 HTTP/1.1\r\nHost: Acme.gw.example.com:8080\r\nAuthorization: Bearer t\r\n\r\n")
+        #expect(try c.readResponse().status == 200)
+        #expect(h.fake.requests.last?.target == "/acme/api2/clients/1.json")
+        let other = try RawClient(port: h.port)
+        try other.send("GET /clients/1 HTTP/1.1\r\nHost: elsewhere.example.org\r\nAuthorization: Bearer t\r\n\r\n")
+        #expect(try other.readResponse().status == 400)
+    }
+
+    static let upstreamStatuses: [(Int, Int, String)] = [
+        (401, 401, "upstream-unauthorized"), (403, 403, "upstream-forbidden"), (404, 404, "client-not-found"),
+        (429, 429, "upstream-rate-limited"), (500, 502, "upstream-failed"), (503, 502, "upstream-failed"),
+        (400, 502, "upstream-invalid-response"), (302, 502, "upstream-invalid-response"),
+    ]
+
+    @Test(arguments: upstreamStatuses)
+    func upstreamStatusesMapToTheErrorTable(upstream: Int, status: Int, kind: String) throws {
+        let secret = #"{"result":"failed","code":\#(upstream),"message":"SECRET-UPSTREAM-TEXT"}"#
+        let h = try ClientsHarness { _ in .json(status: upstream, body: Array(secret.utf8), headers: [("Retry-After", "7")]) }
+        defer { h.stop() }
+        let r = try h.get("/clients/1")
+        #expect(r.status == status)
+        let p = try problem(r)
+        #expect(p["type"] as? String == "urn:daftra-gateway:problem:\(kind)")
+        #expect(!r.text.contains("SECRET-UPSTREAM-TEXT"), "no upstream body reaches the caller")
+        if status == 429 { #expect(r.header("Retry-After") == "7") }
+        if status == 401 { #expect(r.header("WWW-Authenticate") == "Bearer") }
+    }
+
+    @Test func upstream429WithoutRetryAfterStillSaysWhen() throws {
+        let h = try ClientsHarness { _ in .json(status: 429, body: Array("{}".utf8)) }
+        defer { h.stop() }
+        let r = try h.get("/clients/1")
+        #expect(r.status == 429)
+        #expect(r.header("Retry-After") == "1")
+    }
+
+    static let brokenUpstreams: [(String, FakeDaftra.Behaviour)] = [
+        ("malformed JSON", .json(status: 200, body: Array(#"{"code":200,"data":{"Client":{"id":1,}}}"#.utf8))),
+        ("no data.Client", .json(status: 200, body: Array(#"{"code":200,"result":"successful","data":[]}"#.utf8))),
+        ("reset mid-body", .resetMidBody(status: 200, declaredLength: 500, sendBytes: Array(#"{"code":200,"data":{"Cli"#.utf8))),
+        ("garbage", .raw(Array("NOT HTTP AT ALL\r\n\r\n".utf8), thenClose: true)),
+    ]
+
+    // Not a parameterised case: the testing library would render a 20 MiB argument.
+    @Test func bodiesOver8MiBAre502() throws {
+        let huge = FakeDaftra.envelope(client: #"{"id":1,"notes":""# + String(repeating: "x", count: 20 << 20) + #""}"#)
+        let h = try ClientsHarness { _ in .json(status: 200, body: huge) }
+        defer { h.stop() }
+        let r = try h.get("/clients/1")
+        #expect(r.status == 502)
+        #expect(try problem(r)["type"] as? String == "urn:daftra-gateway:problem:upstream-invalid-response")
+        #expect(try RawClient.get("/livez", port: h.port).status == 200)
+    }
+
+    @Test(arguments: brokenUpstreams)
+    func brokenUpstreamsAre502(name: String, behaviour: FakeDaftra.Behaviour) throws {
+        let h = try ClientsHarness { _ in behaviour }
+        defer { h.stop() }
+        let r = try h.get("/clients/1")
+        #expect(r.status == 502, "\(name)")
+        _ = try problem(r)
+        // The gateway stays healthy.
+        #expect(try RawClient.get("/livez", port: h.port).status == 200)
+    }
+
+    @Test func unreachableUpstreamIs502() throws {
+        let h = try ClientsHarness()
+        let deadPort = h.fake.port
+        h.fake.stop()
+        defer { h.gateway.stop() }
+        let g = try GatewayFixture(["--upstream", "http://127.0.0.1:\(deadPort)/{subdomain}/api2"])
+        defer { g.stop() }
+        let r = try RawClient.get("/clients/1", port: g.port, headers: acmeBearer)
+        #expect(r.status == 502)
+        #expect(try problem(r)["type"] as? String == "urn:daftra-gateway:problem:upstream-unreachable")
+    }
+
+    @Test func hangingUpstreamIs504WithinTheTimeout() throws {
+        let h = try ClientsHarness { _ in .hang }
+        defer { h.stop() }
+        let start = Date()
+        let r = try h.get("/clients/1")
+        let waited = Date().timeIntervalSince(start)
+        #expect(r.status == 504)
+        #expect(waited >= 0.9 && waited < 2.5, "waited \(waited)s for a 1s timeout")
+    }
+
+    static let framings: [(String, FakeDaftra.Behaviour)] = {
+        let body = FakeDaftra.envelope(client: FakeDaftra.clients[715]!)
+        return [
+            ("chunked", .chunked(status: 200, body: body, chunkSize: 7, extensionsAndTrailers: true)),
+            ("gzip", .gzip(status: 200, body: body)),
+            ("gzip chunked", .gzip(status: 200, body: body, chunked: true)),
+            ("close-delimited", .closeDelimited(status: 200, body: body)),
+            ("100 then answer", .interim100(then: .json(status: 200, body: body))),
+        ]
+    }()
+
+    @Test(arguments: framings)
+    func everyUpstreamFramingGivesTheSameBytes(name: String, behaviour: FakeDaftra.Behaviour) throws {
+        let h = try ClientsHarness { _ in behaviour }
+        defer { h.stop() }
+        let r = try h.get("/clients/715")
+        #expect(r.status == 200, "\(name)")
+        #expect(r.text == FakeDaftra.clients[715], "\(name)")
+    }
+
+    @Test func byteExactValues() throws {
+        let client = #"{"id":7,"a":1.50,"b":1e3,"c":-0,"d":"\u00e9\ud83d\ude00\"\\\/","e":"é😀","f":{"g":[1,{"h":null}],"i":true},"j":0,"k":"1"}"#
+        let h = try ClientsHarness { _ in .json(status: 200, body: FakeDaftra.envelope(client: client)) }
+        defer { h.stop() }
+        #expect(try h.get("/clients/7").text == client)
+        #expect(try h.get("/clients/7?fields=d,a").text == #"{"a":1.50,"d":"\u00e9\ud83d\ude00\"\\\/"}"#)
+    }
+
+    @Test func fieldsProjectionRules() throws {
+        let client = #"{"id":7,"email":"e@x","business_name":"B","extra_key":{"z":1}}"#
+        let h = try ClientsHarness { _ in .json(status: 200, body: FakeDaftra.envelope(client: client)) }
+        defer { h.stop() }
+        // Upstream order, not request order; names trimmed; duplicates fine.
+        #expect(try h.get("/clients/7?fields=email,id").text == #"{"id":7,"email":"e@x"}"#)
+        #expect(try h.get("/clients/7?fields=%20email%20,email,id").text == #"{"id":7,"email":"e@x"}"#)
+        // Unknown members pass through and can be asked for.
+        #expect(try h.get("/clients/7?fields=extra_key").text == #"{"extra_key":{"z":1}}"#)
+        // A documented field absent upstream is omitted.
+        #expect(try h.get("/clients/7?fields=id,city").text == #"{"id":7}"#)
+        // A name neither documented nor present is a 400 naming it.
+        let bad = try h.get("/clients/7?fields=id,nosuch,other")
+        #expect(bad.status == 400)
+        let detail = try problem(bad)["detail"] as? String ?? ""
+        #expect(detail.contains("nosuch") && detail.contains("other"))
+    }
+
+    static let encodings: [(String?, Bool)] = [
+        ("gzip", true), ("GZIP", true), ("x-gzip", true), ("*", true), ("gzip;q=0", false), ("identity", false),
+        ("br, deflate", false), ("gzip;q=0.5, identity;q=0.9", false), ("deflate, gzip;q=0.1", true), (nil, false),
+    ]
+
+    @Test(arguments: encodings)
+    func gzipNegotiation(acceptEncoding: String?, gzipped: Bool) throws {
+        let h = try ClientsHarness()
+        defer { h.stop() }
+        var headers = acmeBearer
+        if let acceptEncoding { headers.append(("Accept-Encoding", acceptEncoding)) }
+        let r = try h.get("/clients/715", headers)
+        #expect(r.status == 200)
+        #expect(r.header("Vary") == "Accept-Encoding")
+        #expect((r.header("Content-Encoding") == "gzip") == gzipped)
+        if gzipped {
+            #expect(gunzip(r.body) == FakeDaftra.clients[715])
+        } else {
+            #expect(r.text == FakeDaftra.clients[715])
+        }
+    }
+
+    @Test func smallAnswersAreNotCompressed() throws {
+        let h = try ClientsHarness()
+        defer { h.stop() }
+        let r = try h.get("/clients/1?fields=id", acmeBearer + [("Accept-Encoding", "gzip")])
+        #expect(r.header("Content-Encoding") == nil)
+        #expect(r.text == #"{"id":1}"#)
+    }
+
+    @Test func sequentialRequestsReuseOneUpstreamConnection() throws {
+        let h = try ClientsHarness()
+        defer { h.stop() }
+        let c = try RawClient(port: h.port)
+        for _ in 0..<20 {
+            try c.send("GET /clients/1 HTTP/1.1\r\nHost: x\r\nX-Daftra-Subdomain: acme\r\nAuthorization: Bearer t\r\n\r\n")
+            #expect(try c.readResponse().status == 200)
+        }
+        #expect(h.fake.requests.count == 20)
+        #expect(h.fake.connectionCount == 1)
+    }
+
+    @Test func aReusedConnectionClosedByTheUpstreamIsRetriedOnce() throws {
+        let h = try ClientsHarness { request in
+            // The second request on the first connection meets a closed keep-alive connection.
+            request.connection == 1 && request.index == 1 ? .closeWithoutAnswer : FakeDaftra.daftra(request)
+        }
+        defer { h.stop() }
+        let c = try RawClient(port: h.port)
+        for _ in 0..<2 {
+            try c.send("GET /clients/1 HTTP/1.1\r\nHost: x\r\nX-Daftra-Subdomain: acme\r\nAuthorization: Bearer t\r\n\r\n")
+            #expect(try c.readResponse().status == 200)
+        }
+        #expect(h.fake.connectionCount == 2)
+    }
+
+    @Test func headAnswersWithoutBody() throws {
+        let h = try ClientsHarness()
+        defer { h.stop() }
+        let c = try RawClient(port: h.port)
+        try c.send("HEAD /clients/1 HTTP/1.1\r\nHost: x\r\nX-Daftra-Subdomain: acme\r\nAuthorization: Bearer t\r\n\r\n")
+        let r = try c.readResponse(head: true)
+        #expect(r.status == 200)
+        #expect(r.body.isEmpty)
+        #expect(Int(r.header("Content-Length") ?? "") == FakeDaftra.clients[1]!.utf8.count)
+    }
+
+    @Test func logsCarryTheRequestAndNeverACredential() throws {
+        let h = try ClientsHarness()
+        defer { h.stop() }
+        _ = try h.get("/clients/715?fields=id", [
+            ("X-Daftra-Subdomain", "acme"), ("Authorization", "Bearer SUPER-SECRET-TOKEN"),
+            ("apikey", "ANOTHER-SECRET-KEY"), ("Accept-Encoding", "gzip"),
+        ])
+        _ = try h.get("/clients/715", [("X-Daftra-Subdomain", "acme"), ("apikey", "ANOTHER-SECRET-KEY"),
+                                       ("Accept-Encoding", "gzip")])
+        let text = try String(contentsOfFile: h.gateway.logPath, encoding: .utf8)
+        #expect(!text.contains("SUPER-SECRET-TOKEN"))
+        #expect(!text.contains("ANOTHER-SECRET-KEY"))
+        let lines = try h.gateway.logLines().filter { $0["msg"] as? String == "request" }
+        #expect(lines.count == 2)
+        #expect(lines[0]["tenant"] as? String == "acme")
+        #expect(lines[0]["upstream_status"] as? Int == 200)
+        #expect(lines[0]["upstream_ms"] is Double || lines[0]["upstream_ms"] is Int)
+        #expect(lines[0]["gzip"] as? Bool == false)
+        #expect(lines[1]["gzip"] as? Bool == true)
+        #expect(lines[0]["path"] as? String == "/clients/715")
+    }
+}
+
+/// Decompresses a gzip member with the system's gzip.
+func gunzip(_ bytes: [UInt8]) -> String? {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("gz-\(UUID().uuidString).gz")
+    defer { try? FileManager.default.removeItem(at: url) }
+    guard (try? Data(bytes).write(to: url)) != nil else { return nil }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/gzip")
+    process.arguments = ["-dc", url.path]
+    let out = Pipe()
+    process.standardOutput = out
+    guard (try? process.run()) != nil else { return nil }
+    let data = out.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return process.terminationStatus == 0 ? String(decoding: data, as: UTF8.self) : nil
+}
