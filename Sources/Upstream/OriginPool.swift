@@ -1,5 +1,6 @@
 import Compression
 import EventLoop
+import Synchronization
 
 /// The connections of one loop to one origin: idle ones kept (most recently
 /// used first) for reuse, a bound on how many exist, and a queue of calls
@@ -10,10 +11,14 @@ final class OriginPool: @unchecked Sendable {
     let loop: EventLoop
     private let client: UpstreamClient
     private let state: LoopUpstreamState
+    /// Idle connections, most recently used last. Every change also moves the
+    /// client's cross-loop idle count.
     private var idle: [UpstreamConnection] = []
     private var waiters: [UpstreamCall] = []
     /// Connections open or being opened.
-    private(set) var open = 0
+    private(set) var open = 0 {
+        didSet { client.openCount.add(open - oldValue, ordering: .relaxed) }
+    }
 
     init(endpoint: UpstreamEndpoint, loop: EventLoop, client: UpstreamClient, state: LoopUpstreamState) {
         self.endpoint = endpoint
@@ -29,6 +34,7 @@ final class OriginPool: @unchecked Sendable {
         call.pool = self
         if !fresh {
             while let connection = idle.popLast() {
+                client.idleCount.subtract(1, ordering: .relaxed)
                 if connection.isClosed { continue }
                 connection.run(call)
                 return
@@ -121,6 +127,7 @@ final class OriginPool: @unchecked Sendable {
         }
         connection.parkIdle(until: MonotonicClock.now() &+ client.configuration.idleTimeout)
         idle.append(connection)
+        client.idleCount.add(1, ordering: .relaxed)
     }
 
     /// A connection closed (by either side).
@@ -128,6 +135,7 @@ final class OriginPool: @unchecked Sendable {
         open -= 1
         if let i = idle.firstIndex(where: { $0 === connection }) {
             idle.remove(at: i)
+            client.idleCount.subtract(1, ordering: .relaxed)
         }
         serveWaiter()
     }

@@ -1,5 +1,6 @@
 import Compression
 import EventLoop
+import Synchronization
 
 /// An HTTP/1.1 client for the upstream, running on the same event loops as the
 /// server: each loop keeps its own keep-alive pools, so an exchange never
@@ -39,6 +40,9 @@ public final class UpstreamClient: Sendable {
     private let plain: any UpstreamTransport
     private let secure: (any UpstreamTransport)?
     private let states: [LoopUpstreamState]
+    /// Connections open (or opening) and idle, across loops, for metrics.
+    let openCount = Atomic<Int>(0)
+    let idleCount = Atomic<Int>(0)
 
     /// - Parameter secureTransport: the TLS transport for `https` endpoints; without
     ///   one, `https` calls fail.
@@ -71,10 +75,15 @@ public final class UpstreamClient: Sendable {
         return states[loop.index].connectionsOpened
     }
 
-    /// Open and idle connections of `loop` (for metrics).
+    /// Open and idle connections of `loop`.
     public func connectionCounts(on loop: EventLoop) -> (open: Int, idle: Int) {
         loop.assertInLoop()
         return states[loop.index].counts()
+    }
+
+    /// Open and idle connections across all loops (any thread; for metrics).
+    public var connectionTotals: (open: Int, idle: Int) {
+        (openCount.load(ordering: .relaxed), idleCount.load(ordering: .relaxed))
     }
 }
 

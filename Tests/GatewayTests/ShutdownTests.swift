@@ -69,6 +69,43 @@ struct ShutdownTests {
         #expect(gateway.logLines().contains { $0["msg"] as? String == "shutdown complete" })
     }
 
+    /// In a child process, so the descriptor count is the server's alone (other
+    /// suites run in parallel in this process).
+    @Test func tenThousandConnectionsOpenedAndResetLeaveNoDescriptorBehind() throws {
+        let gateway = try GatewayProcess(["--host", "127.0.0.1", "--port", "0", "--log-level", "notice"])
+        let port = try gateway.waitForPort()
+        func fds() -> Int {
+            (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(gateway.process.processIdentifier)/fd").count) ?? -1
+        }
+        _ = try RawClient.get("/livez", port: port)
+        usleep(200_000)  // that connection's close reaches the server
+        let baseline = fds()
+        var opened = 0
+        var peak = 0
+        while opened < 10_000 {
+            var batch: [RawClient] = []
+            for _ in 0..<250 { batch.append(try RawClient(port: port)) }
+            // Half ask something first, so both idle and used connections are reset.
+            for (i, c) in batch.enumerated() where i % 2 == 0 {
+                try c.send("GET /livez HTTP/1.1\r\nHost: x\r\n\r\n")
+                _ = try c.readResponse()
+            }
+            peak = max(peak, fds())
+            for c in batch {
+                var l = linger(l_onoff: 1, l_linger: 0)
+                setsockopt(c.fd, SOL_SOCKET, SO_LINGER, &l, socklen_t(MemoryLayout<linger>.size))
+            }
+            opened += batch.count
+            batch.removeAll()
+        }
+        let deadline = Date().addingTimeInterval(10)
+        while fds() > baseline, Date() < deadline { usleep(20_000) }
+        #expect(fds() == baseline, "fds: baseline \(baseline), peak \(peak), now \(fds())")
+        #expect(peak > baseline + 100, "the connections were really open at the server")
+        #expect(try RawClient.get("/livez", port: port).status == 200)
+        gateway.signal(SIGKILL)
+    }
+
     @Test func secondSignalExitsAtOnce() throws {
         let gateway = try GatewayProcess(["--host", "127.0.0.1", "--port", "0", "--drain-delay", "10s"])
         _ = try gateway.waitForPort()

@@ -27,11 +27,13 @@ public final class ClientsEndpoint: Sendable {
     private let settings: Settings
     private let client: UpstreamClient
     private let deflaters: LoopBound<GzipDeflater?>
+    private let metrics: GatewayMetrics
     static let userAgent = "daftra-gateway/\(GatewayVersion.current)"
 
-    public init(settings: Settings, client: UpstreamClient, group: EventLoopGroup) {
+    public init(settings: Settings, client: UpstreamClient, group: EventLoopGroup, metrics: GatewayMetrics) {
         self.settings = settings
         self.client = client
+        self.metrics = metrics
         self.deflaters = LoopBound(group: group) { _ in nil }
     }
 
@@ -66,24 +68,32 @@ public final class ClientsEndpoint: Sendable {
         }
 
         let origin = settings.upstream.resolve(subdomain: subdomain)
+        var upstreamHeaders = [
+            ("Accept", "application/json"),
+            ("Accept-Encoding", "gzip"),
+            credential.header,
+            ("User-Agent", Self.userAgent),
+            ("X-Request-Id", exchange.requestID),
+        ]
+        if let traceparent = exchange.traceparent {
+            upstreamHeaders.append(("traceparent", traceparent.header))
+        }
         let request = UpstreamRequest(
             endpoint: origin.endpoint,
             target: origin.clientPath(id: String(id)),
             hostHeader: origin.hostHeader,
-            headers: [
-                ("Accept", "application/json"),
-                ("Accept-Encoding", "gzip"),
-                credential.header,
-                ("User-Agent", Self.userAgent),
-                ("X-Request-Id", exchange.requestID),
-            ])
+            headers: upstreamHeaders)
         let started = MonotonicClock.now()
         client.execute(request, on: exchange.loop) { [self] result in
-            exchange.upstreamMilliseconds = Double(MonotonicClock.now() &- started) / 1_000_000
+            let elapsed = MonotonicClock.now() &- started
+            exchange.upstreamMilliseconds = Double(elapsed) / 1_000_000
             switch result {
             case .failure(let error):
+                metrics.upstreamFinished(outcome: error.kind.rawValue, nanoseconds: elapsed)
                 exchange.fail(vary(UpstreamFailureMapping.error(for: error)))
             case .success(let response):
+                metrics.upstreamFinished(outcome: response.status == 200 ? "ok" : "http_\(response.status / 100)xx",
+                                         nanoseconds: elapsed)
                 exchange.upstreamStatus = response.status
                 answer(exchange, response: response, selection: selection)
             }
@@ -155,6 +165,7 @@ public final class ClientsEndpoint: Sendable {
         guard let deflater = deflaters[loop] else { return nil }
         var out: [UInt8] = []
         body.withUnsafeBytes { deflater.compress($0, into: &out) }
+        metrics.gzipped(inBytes: body.count, outBytes: out.count)
         return out
     }
 

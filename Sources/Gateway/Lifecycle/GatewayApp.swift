@@ -15,6 +15,8 @@ public final class GatewayApp: Sendable {
     public let state: ServiceState
     /// The address the server listens on (the real port when 0 was asked for).
     public let address: SocketAddress
+    /// What `/metrics` exposes.
+    public let metrics: GatewayMetrics
     /// The built-in demo upstream, with `--demo`.
     public let demo: DemoUpstream?
     /// The client every upstream call goes through.
@@ -33,6 +35,8 @@ public final class GatewayApp: Sendable {
         let state = ServiceState()
         self.state = state
 
+        let metrics = GatewayMetrics(version: GatewayVersion.current)
+        self.metrics = metrics
         var router = Router<Endpoint>()
         router.add("/livez", methods: ["GET"]) { exchange, _ in HealthEndpoints.live(exchange, group: group) }
         router.add("/healthz", methods: ["GET"]) { exchange, _ in HealthEndpoints.live(exchange, group: group) }
@@ -62,14 +66,20 @@ public final class GatewayApp: Sendable {
             settings: ClientsEndpoint.Settings(
                 upstream: upstreamTemplate, baseDomain: configuration.baseDomain,
                 gzipLevel: configuration.gzipLevel, gzipMinBytes: configuration.gzipMinBytes),
-            client: upstreamClient, group: group)
+            client: upstreamClient, group: group, metrics: metrics)
         router.add("/clients/{id}", methods: ["GET"]) { exchange, parameters in
             clients.handle(exchange, id: parameters[0])
+        }
+        router.add("/metrics", methods: ["GET"]) { exchange, _ in
+            let totals = upstreamClient.connectionTotals
+            let body = metrics.render(GatewayMetrics.Snapshot(
+                upstreamOpen: totals.open, upstreamIdle: totals.idle, tlsHandshakes: 0, tlsResumed: 0))
+            exchange.finish(status: 200, body: body, contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         self.upstreamClient = upstreamClient
 
         routeTemplates = router.routes.map(\.template)
-        let handler = GatewayHandler(router: router, requestIDs: RequestIDGenerator(), logger: logger)
+        let handler = GatewayHandler(router: router, requestIDs: RequestIDGenerator(), logger: logger, metrics: metrics)
         var limits = HTTPLimits()
         limits.maxBodyBytes = 1 << 20
         let serverConfiguration = HTTPServerConfiguration(

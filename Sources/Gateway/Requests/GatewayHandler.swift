@@ -13,16 +13,19 @@ public final class GatewayHandler: HTTPHandler {
     public let router: Router<Endpoint>
     private let requestIDs: RequestIDGenerator
     private let logger: Logger
+    private let metrics: GatewayMetrics
 
-    public init(router: Router<Endpoint>, requestIDs: RequestIDGenerator, logger: Logger) {
+    public init(router: Router<Endpoint>, requestIDs: RequestIDGenerator, logger: Logger, metrics: GatewayMetrics) {
         self.router = router
         self.requestIDs = requestIDs
         self.logger = logger
+        self.metrics = metrics
     }
 
     public func handle(_ request: HTTPRequest, responder: HTTPResponder) {
         let id = requestIDs.id(fromCaller: request.head.headers.first("x-request-id"))
-        let exchange = RequestExchange(request: request, responder: responder, requestID: id, logger: logger)
+        let exchange = RequestExchange(
+            request: request, responder: responder, requestID: id, logger: logger, metrics: metrics)
         switch router.match(method: request.head.method, path: exchange.target.path) {
         case .found(let route, let parameters):
             exchange.route = route.template
@@ -40,8 +43,11 @@ public final class GatewayHandler: HTTPHandler {
     public func rejection(for error: HTTPParseError, remote: SocketAddress?, receivedAt: UInt64) -> HTTPResponse {
         let id = requestIDs.next()
         let kind = GatewayError.Kind.forParseStatus(error.status)
-        let elapsed = Double(MonotonicClock.now() &- receivedAt) / 1_000_000
+        let nanoseconds = receivedAt == 0 ? 0 : MonotonicClock.now() &- receivedAt
+        let elapsed = Double(nanoseconds) / 1_000_000
         let response = ProblemResponse.make(GatewayError(kind, error.reason), requestID: id)
+        metrics.requestFinished(method: "_OTHER", route: "rejected", status: response.status,
+                                nanoseconds: nanoseconds, started: false)
         logger.info("request", metadata: [
             "request_id": .string(id),
             "tenant": .stringConvertible(LogNull()),
@@ -50,7 +56,7 @@ public final class GatewayHandler: HTTPHandler {
             "route": .string("rejected"),
             "status": .stringConvertible(response.status),
             "bytes": .stringConvertible(response.body.count),
-            "duration_ms": .stringConvertible(receivedAt == 0 ? 0 : RequestExchange.rounded(elapsed)),
+            "duration_ms": .stringConvertible(RequestExchange.rounded(elapsed)),
             "upstream_status": .stringConvertible(LogNull()),
             "upstream_ms": .stringConvertible(LogNull()),
             "gzip": .stringConvertible(false),

@@ -18,17 +18,23 @@ public final class RequestExchange {
     public var upstreamMilliseconds: Double?
     public var gzip = false
     public let target: RequestTarget
+    /// The caller's W3C trace context, when it sent a valid one.
+    public let traceparent: TraceParent?
 
     private let responder: HTTPResponder
     private let logger: Logger
+    private let metrics: GatewayMetrics
     private var finished = false
 
-    init(request: HTTPRequest, responder: HTTPResponder, requestID: String, logger: Logger) {
+    init(request: HTTPRequest, responder: HTTPResponder, requestID: String, logger: Logger, metrics: GatewayMetrics) {
         self.request = request
         self.responder = responder
         self.requestID = requestID
         self.logger = logger
+        self.metrics = metrics
+        metrics.requestStarted()
         self.target = RequestTarget(request.head.target)
+        self.traceparent = request.head.headers.first("traceparent").flatMap(TraceParent.init(header:))
         self.route = "unmatched"
     }
 
@@ -54,12 +60,14 @@ public final class RequestExchange {
     public func send(_ response: HTTPResponse) {
         guard !finished else { return }
         finished = true
-        log(status: response.status, bytes: responder.omitsBody ? 0 : response.body.count)
+        let elapsed = MonotonicClock.now() &- request.receivedAt
+        log(status: response.status, bytes: responder.omitsBody ? 0 : response.body.count, nanoseconds: elapsed)
+        metrics.requestFinished(method: request.head.method, route: route, status: response.status, nanoseconds: elapsed)
         responder.respond(response)
     }
 
-    private func log(status: Int, bytes: Int) {
-        let elapsed = Double(MonotonicClock.now() &- request.receivedAt) / 1_000_000
+    private func log(status: Int, bytes: Int, nanoseconds: UInt64) {
+        let elapsed = Double(nanoseconds) / 1_000_000
         logger.info("request", metadata: [
             "request_id": .string(requestID),
             "tenant": tenant.map { .string($0) } ?? .stringConvertible(LogNull()),
@@ -74,6 +82,7 @@ public final class RequestExchange {
                 ?? .stringConvertible(LogNull()),
             "gzip": .stringConvertible(gzip),
             "remote": .string(request.remote?.ipString ?? "-"),
+            "trace_id": traceparent.map { .string($0.traceID) } ?? .stringConvertible(LogNull()),
         ])
     }
 

@@ -1,0 +1,149 @@
+import CoreMetrics
+import Metrics
+import Prometheus
+import Synchronization
+
+/// The gateway's metrics, recorded through swift-metrics into a private
+/// swift-prometheus registry and rendered at `GET /metrics`.
+///
+/// Label values are bounded: route templates (never raw paths), a fixed set of
+/// method names (others are `_OTHER`), numeric statuses, outcome classes, and
+/// tenant names only for registry tenants. Handles are cached per label set,
+/// so the hot path does one dictionary lookup under a short lock, then the
+/// library's own atomic update.
+public final class GatewayMetrics: Sendable {
+    /// OpenTelemetry's suggested buckets for HTTP durations, in seconds.
+    public static let durationBuckets: [Duration] = [
+        .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50), .milliseconds(75),
+        .milliseconds(100), .milliseconds(250), .milliseconds(500), .milliseconds(750), .seconds(1),
+        .milliseconds(2500), .seconds(5), .milliseconds(7500), .seconds(10),
+    ]
+
+    /// Methods kept as label values; any other becomes `_OTHER`.
+    static let knownMethods: Set<String> = ["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "CONNECT", "TRACE"]
+
+    public let registry: PrometheusCollectorRegistry
+    private let factory: PrometheusMetricsFactory
+    private let requestTimers = Mutex<[String: CoreMetrics.Timer]>([:])
+    private let upstreamTimers = Mutex<[String: CoreMetrics.Timer]>([:])
+    private let rateLimited = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let reloads = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let activeRequests: CoreMetrics.Meter
+    private let gzipIn: CoreMetrics.Counter
+    private let gzipOut: CoreMetrics.Counter
+    private let upstreamOpen: CoreMetrics.Meter
+    private let upstreamIdle: CoreMetrics.Meter
+    private let tlsFull: CoreMetrics.Counter
+    private let tlsResumed: CoreMetrics.Counter
+    /// Handshake totals already added to the counters (the TLS layer keeps totals).
+    private let tlsSeen = Mutex<(full: Int, resumed: Int)>((0, 0))
+
+    public init(version: String) {
+        registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = Self.durationBuckets
+        self.factory = factory
+        activeRequests = CoreMetrics.Meter(label: "http_server_active_requests", factory: factory)
+        gzipIn = CoreMetrics.Counter(label: "gateway_gzip_bytes_in_total", factory: factory)
+        gzipOut = CoreMetrics.Counter(label: "gateway_gzip_bytes_out_total", factory: factory)
+        upstreamOpen = CoreMetrics.Meter(label: "gateway_upstream_connections", dimensions: [("state", "open")], factory: factory)
+        upstreamIdle = CoreMetrics.Meter(label: "gateway_upstream_connections", dimensions: [("state", "idle")], factory: factory)
+        tlsFull = CoreMetrics.Counter(label: "gateway_upstream_tls_handshakes_total", dimensions: [("resumed", "false")], factory: factory)
+        tlsResumed = CoreMetrics.Counter(label: "gateway_upstream_tls_handshakes_total", dimensions: [("resumed", "true")], factory: factory)
+        CoreMetrics.Gauge(label: "gateway_build_info", dimensions: [("version", version)], factory: factory).record(1)
+    }
+
+    /// A request began.
+    public func requestStarted() {
+        activeRequests.increment()
+    }
+
+    /// A request was answered (`started` pairs with ``requestStarted()``).
+    public func requestFinished(method: String, route: String, status: Int, nanoseconds: UInt64, started: Bool = true) {
+        if started { activeRequests.decrement() }
+        let m = Self.knownMethods.contains(method) ? method : "_OTHER"
+        let key = "\(m) \(route) \(status)"
+        let timer = requestTimers.withLock { timers in
+            if let t = timers[key] { return t }
+            let t = CoreMetrics.Timer(
+                label: "http_server_request_duration_seconds",
+                dimensions: [("http_request_method", m), ("http_route", route), ("http_response_status_code", String(status))],
+                preferredDisplayUnit: .seconds, factory: factory)
+            timers[key] = t
+            return t
+        }
+        timer.recordNanoseconds(Int64(clamping: nanoseconds))
+    }
+
+    /// An upstream exchange ended with `outcome` (`ok`, `http_error`, `timeout`, ...).
+    public func upstreamFinished(outcome: String, nanoseconds: UInt64) {
+        let timer = upstreamTimers.withLock { timers in
+            if let t = timers[outcome] { return t }
+            let t = CoreMetrics.Timer(label: "gateway_upstream_request_duration_seconds", dimensions: [("outcome", outcome)],
+                          preferredDisplayUnit: .seconds, factory: factory)
+            timers[outcome] = t
+            return t
+        }
+        timer.recordNanoseconds(Int64(clamping: nanoseconds))
+    }
+
+    /// A body was gzipped from `inBytes` to `outBytes`.
+    public func gzipped(inBytes: Int, outBytes: Int) {
+        gzipIn.increment(by: Int64(inBytes))
+        gzipOut.increment(by: Int64(outBytes))
+    }
+
+    /// A registry tenant's request was refused by its rate limit.
+    public func rateLimited(tenant: String) {
+        counter(in: rateLimited, label: "gateway_rate_limited_requests_total", key: tenant,
+                dimensions: [("tenant", tenant)]).increment()
+    }
+
+    /// A registry reload finished (`success` or `failure`).
+    public func reloaded(success: Bool) {
+        let result = success ? "success" : "failure"
+        counter(in: reloads, label: "gateway_config_reloads_total", key: result, dimensions: [("result", result)])
+            .increment()
+    }
+
+    private func counter(in cache: borrowing Mutex<[String: CoreMetrics.Counter]>, label: String, key: String,
+                         dimensions: [(String, String)]) -> CoreMetrics.Counter {
+        cache.withLock { counters in
+            if let c = counters[key] { return c }
+            let c = CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory)
+            counters[key] = c
+            return c
+        }
+    }
+
+    /// Values read at scrape time from their owners.
+    public struct Snapshot: Sendable {
+        public var upstreamOpen: Int
+        public var upstreamIdle: Int
+        public var tlsHandshakes: Int
+        public var tlsResumed: Int
+
+        public init(upstreamOpen: Int, upstreamIdle: Int, tlsHandshakes: Int, tlsResumed: Int) {
+            self.upstreamOpen = upstreamOpen
+            self.upstreamIdle = upstreamIdle
+            self.tlsHandshakes = tlsHandshakes
+            self.tlsResumed = tlsResumed
+        }
+    }
+
+    /// The Prometheus text exposition, after taking `snapshot`'s values.
+    public func render(_ snapshot: Snapshot) -> [UInt8] {
+        upstreamOpen.set(snapshot.upstreamOpen)
+        upstreamIdle.set(snapshot.upstreamIdle)
+        let full = snapshot.tlsHandshakes - snapshot.tlsResumed
+        let (addFull, addResumed) = tlsSeen.withLock { seen in
+            defer { seen = (max(seen.full, full), max(seen.resumed, snapshot.tlsResumed)) }
+            return (max(0, full - seen.full), max(0, snapshot.tlsResumed - seen.resumed))
+        }
+        if addFull > 0 { tlsFull.increment(by: Int64(addFull)) }
+        if addResumed > 0 { tlsResumed.increment(by: Int64(addResumed)) }
+        var out: [UInt8] = []
+        registry.emit(into: &out)
+        return out
+    }
+}

@@ -1,0 +1,27 @@
+/// A W3C Trace Context `traceparent` header (version 00):
+/// `00-<32 hex trace-id>-<16 hex parent-id>-<2 hex flags>`. Only a valid one is
+/// passed upstream and logged; anything else is dropped, as the spec asks.
+public struct TraceParent: Sendable, Equatable {
+    /// The whole header value, lower-cased.
+    public let header: String
+    /// The 32 hex digits of the trace id (the log's `trace_id`).
+    public let traceID: String
+
+    public init?(header value: String) {
+        let v = value.lowercased()
+        let bytes = Array(v.utf8)
+        // version(2) - trace-id(32) - parent-id(16) - flags(2)
+        guard bytes.count == 55, bytes[2] == 0x2D, bytes[35] == 0x2D, bytes[52] == 0x2D else { return nil }
+        func hex(_ range: Range<Int>) -> Bool {
+            bytes[range].allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+        }
+        guard hex(0..<2), hex(3..<35), hex(36..<52), hex(53..<55) else { return nil }
+        // Version ff is invalid; the all-zero ids are invalid.
+        guard !(bytes[0] == 0x66 && bytes[1] == 0x66) else { return nil }
+        guard bytes[3..<35].contains(where: { $0 != 0x30 }), bytes[36..<52].contains(where: { $0 != 0x30 }) else {
+            return nil
+        }
+        header = v
+        traceID = String(decoding: bytes[3..<35], as: UTF8.self)
+    }
+}

@@ -1,0 +1,90 @@
+import Foundation
+import GatewayTestSupport
+import Testing
+
+@testable import Gateway
+
+@Suite("metrics and tracing", .serialized)
+struct MetricsTests {
+    func scrape(_ port: UInt16) throws -> PrometheusExposition {
+        let r = try RawClient.get("/metrics", port: port)
+        #expect(r.status == 200)
+        #expect(r.header("Content-Type")?.hasPrefix("text/plain; version=0.0.4") == true)
+        return try PrometheusExposition(r.text)
+    }
+
+    @Test func theWholeExpositionParsesAndCountsWhatHappened() throws {
+        let h = try ClientsHarness()
+        defer { h.stop() }
+        for _ in 0..<3 { _ = try h.get("/clients/715", acmeBearer + [("Accept-Encoding", "gzip")]) }
+        _ = try h.get("/clients/404404")
+        _ = try RawClient.get("/no/such/path/12345", port: h.port)
+        let c = try RawClient(port: h.port)
+        try c.send("FOO /livez HTTP/1.1\r\nHost: x\r\n\r\n")
+        _ = try c.readResponse()
+        let bad = try RawClient(port: h.port)
+        try bad.send("GET / HTTP/1.1\r\n\r\n")
+        _ = try bad.readResponse()
+
+        let m = try scrape(h.port)
+        #expect(m.types["http_server_request_duration_seconds"] == "histogram")
+        let count = "http_server_request_duration_seconds_count"
+        #expect(m.value(count, ["http_route": "/clients/{id}", "http_response_status_code": "200",
+                                "http_request_method": "GET"]) == 3)
+        #expect(m.value(count, ["http_route": "/clients/{id}", "http_response_status_code": "404"]) == 1)
+        #expect(m.value(count, ["http_route": "unmatched", "http_response_status_code": "404"]) == 1)
+        #expect(m.value(count, ["http_route": "/livez", "http_request_method": "_OTHER",
+                                "http_response_status_code": "405"]) == 1)
+        #expect(m.value(count, ["http_route": "rejected", "http_response_status_code": "400"]) == 1)
+        // Label values are bounded: no raw path ever becomes one.
+        #expect(!m.samples.contains { $0.labels.values.contains { $0.contains("12345") || $0.contains("404404") } })
+        #expect(m.value("gateway_upstream_request_duration_seconds_count", ["outcome": "ok"]) == 3)
+        #expect(m.value("gateway_upstream_request_duration_seconds_count", ["outcome": "http_4xx"]) == 1)
+        #expect((m.value("gateway_gzip_bytes_in_total") ?? 0) > (m.value("gateway_gzip_bytes_out_total") ?? 0))
+        #expect((m.value("gateway_gzip_bytes_out_total") ?? 0) > 0)
+        // One pooled connection per loop that served a client (the fixture has two loops),
+        // all idle between requests.
+        let open = m.value("gateway_upstream_connections", ["state": "open"]) ?? 0
+        #expect(open >= 1 && open <= 2)
+        #expect(m.value("gateway_upstream_connections", ["state": "idle"]) == open)
+        #expect(Double(h.fake.connectionCount) == open)
+        #expect(m.value("gateway_build_info", ["version": GatewayVersion.current]) == 1)
+        // The scrape itself is the one active request.
+        #expect(m.value("http_server_active_requests") == 1)
+        // Buckets are cumulative and end at the count.
+        let buckets = m.samples.filter {
+            $0.name == "http_server_request_duration_seconds_bucket" && $0.labels["http_route"] == "/clients/{id}"
+                && $0.labels["http_response_status_code"] == "200"
+        }
+        #expect(buckets.count == GatewayMetrics.durationBuckets.count + 1)
+        #expect(zip(buckets, buckets.dropFirst()).allSatisfy { $0.value <= $1.value })
+        #expect(buckets.last?.labels["le"] == "+Inf" && buckets.last?.value == 3)
+    }
+
+    @Test func aValidTraceparentGoesUpstreamAndIntoTheLog() throws {
+        let h = try ClientsHarness()
+        defer { h.stop() }
+        let tp = "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"
+        _ = try h.get("/clients/1", acmeBearer + [("traceparent", tp)])
+        _ = try h.get("/clients/1", acmeBearer + [("traceparent", "00-00000000000000000000000000000000-00f067aa0ba902b7-01")])
+        let sent = h.fake.requests
+        #expect(sent[0].headers.first("traceparent") == tp.lowercased())
+        #expect(sent[1].headers.first("traceparent") == nil)
+        let lines = try h.gateway.logLines().filter { $0["msg"] as? String == "request" }
+        #expect(lines[0]["trace_id"] as? String == "4bf92f3577b34da6a3ce929d0e0e4736")
+        #expect(lines[1]["trace_id"] is NSNull)
+    }
+
+    @Test(arguments: [
+        ("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", true),
+        ("00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01", false),
+        ("ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", false),
+        ("00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01", false),
+        ("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0g", false),
+        ("00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", false),
+        ("", false),
+    ])
+    func traceparentValidation(value: String, valid: Bool) {
+        #expect((TraceParent(header: value) != nil) == valid)
+    }
+}
