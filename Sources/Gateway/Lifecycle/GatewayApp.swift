@@ -1,4 +1,5 @@
 import Dispatch
+import Glibc
 import EventLoop
 import HTTP1
 import HTTPServer
@@ -88,12 +89,23 @@ public final class GatewayApp: Sendable {
             limits: limits,
             headerTimeout: configuration.headerTimeout,
             idleTimeout: configuration.idleTimeout,
-            maxConnections: configuration.maxConnections)
+            maxConnections: configuration.maxConnections,
+            acceptStrategy: Self.acceptStrategy())
         server = HTTPServer(group: group, configuration: serverConfiguration, handler: handler)
         address = try server.start()
         state.set(.serving)
     }
 
+
+    /// One `SO_REUSEPORT` listener per loop unless the benchmark knob
+    /// `DAFTRA_GATEWAY_ACCEPT_STRATEGY=shared` asks for one shared listener: the
+    /// two were measured against each other (Benchmarks/README.md), and
+    /// the knob stays so that the comparison can be repeated. It is not an
+    /// operator option.
+    static func acceptStrategy() -> HTTPServerConfiguration.AcceptStrategy {
+        guard let raw = getenv("DAFTRA_GATEWAY_ACCEPT_STRATEGY") else { return .listenerPerLoop }
+        return HTTPServerConfiguration.AcceptStrategy(rawValue: String(cString: raw)) ?? .listenerPerLoop
+    }
 
     /// Deadlines are swept often enough that the shortest timeout fires at most a
     /// quarter late, and never more often than every 5 ms.
