@@ -42,7 +42,7 @@ let package = Package(
         .target(
             name: "Gateway",
             dependencies: [
-                "EventLoop", "HTTP1", "HTTPServer", "Compression", "Projection", "Upstream",
+                "EventLoop", "HTTP1", "HTTPServer", "Compression", "Projection", "Upstream", "COpenSSL",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -24,7 +24,8 @@ final class GatewayFixture: Sendable {
         let logger = Logger(label: "test") { label in
             JSONLogHandler(label: label, sink: sink, logLevel: configuration.logLevel)
         }
-        app = try GatewayApp(configuration: configuration, logger: logger)
+        let registry = try GatewayApp.loadRegistry(configuration: configuration, environment: [:])
+        app = try GatewayApp(configuration: configuration, logger: logger, registry: registry)
     }
 
     /// The JSON objects logged so far.

@@ -14,9 +14,21 @@ public enum GatewayMain {
         _ = JSONLogHandler.bootstrap(level: configuration.logLevel, sink: sink)
         let logger = Logger(label: "daftra-gateway")
 
+        let environment = ProcessEnvironment.all()
+        let registry: TenantRegistry?
+        do {
+            registry = try GatewayApp.loadRegistry(configuration: configuration, environment: environment)
+        } catch {
+            logger.critical("invalid tenants file", metadata: ["error": .string(error.description)])
+            let line = Array("daftra-gateway: error: --tenants: \(error.description)\n".utf8)
+            _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
+            sink.flush()
+            exit(78)  // EX_CONFIG
+        }
+
         let app: GatewayApp
         do {
-            app = try GatewayApp(configuration: configuration, logger: logger)
+            app = try GatewayApp(configuration: configuration, logger: logger, registry: registry)
         } catch {
             logger.critical("cannot start", metadata: ["error": .string(error.description)])
             sink.flush()
@@ -51,7 +63,11 @@ public enum GatewayMain {
                 exit(0)
             }
         }
-        withExtendedLifetime(signals) {
+        let hangups = SignalWatcher(signals: [SIGHUP], queue: DispatchQueue(label: "daftra-gateway.sighup")) { _ in
+            logger.notice("SIGHUP: reloading")
+            app.reloadRegistry(environment: ProcessEnvironment.all())
+        }
+        withExtendedLifetime((signals, hangups)) {
             dispatchMain()
         }
     }

@@ -28,9 +28,13 @@ public final class ClientsEndpoint: Sendable {
     private let client: UpstreamClient
     private let deflaters: LoopBound<GzipDeflater?>
     private let metrics: GatewayMetrics
+    private let registry: RegistryStore?
     static let userAgent = "daftra-gateway/\(GatewayVersion.current)"
 
-    public init(settings: Settings, client: UpstreamClient, group: EventLoopGroup, metrics: GatewayMetrics) {
+    /// - Parameter registry: the tenant registry in registry mode; nil in pass-through mode.
+    public init(settings: Settings, client: UpstreamClient, group: EventLoopGroup, metrics: GatewayMetrics,
+                registry: RegistryStore? = nil) {
+        self.registry = registry
         self.settings = settings
         self.client = client
         self.metrics = metrics
@@ -39,19 +43,10 @@ public final class ClientsEndpoint: Sendable {
 
     /// Handles one request; `id` is the route's `{id}`.
     public func handle(_ exchange: RequestExchange, id: Substring) {
-        let headers = exchange.request.head.headers
         guard PassThroughTenancy.isClientID(id) else {
             exchange.fail(vary(GatewayError(.invalidClientID, "the client id must be a positive integer of at most 18 digits")))
             return
         }
-        let subdomain: String
-        switch PassThroughTenancy.subdomain(headers: headers, baseDomain: settings.baseDomain) {
-        case .success(let s): subdomain = s
-        case .failure(let e):
-            exchange.fail(vary(e))
-            return
-        }
-        exchange.tenant = subdomain
         let selection: FieldSelection?
         switch Self.fields(exchange) {
         case .success(let s): selection = s
@@ -59,19 +54,92 @@ public final class ClientsEndpoint: Sendable {
             exchange.fail(vary(e))
             return
         }
-        let credential: UpstreamCredential
-        switch PassThroughTenancy.credential(headers: headers) {
-        case .success(let c): credential = c
+        let access: TenantAccess
+        switch tenantAccess(exchange) {
+        case .success(let a): access = a
         case .failure(let e):
             exchange.fail(vary(e))
             return
         }
+        exchange.tenant = access.label
+        if let allowed = access.allowedFields, let selection {
+            let refused = selection.disallowedFields(by: allowed)
+            if !refused.isEmpty {
+                exchange.fail(vary(GatewayError(.fieldNotAllowed, "not allowed for this tenant: \(refused.joined(separator: ", "))")))
+                return
+            }
+        }
+        var limitHeaders: [(String, String)] = []
+        if let bucket = access.resolved?.rateLimiter {
+            let decision = bucket.tryTake(now: MonotonicClock.now())
+            limitHeaders = decision.headers.map { ($0.name, $0.value) }
+            guard decision.allowed else {
+                metrics.rateLimited(tenant: access.label)
+                exchange.fail(vary(GatewayError(.rateLimited, "tenant \(access.label) is over its rate limit", headers: limitHeaders)))
+                return
+            }
+        }
+        guard let limiter = access.resolved?.concurrencyLimiter else {
+            callUpstream(exchange, id: id, access: access, selection: selection, extraHeaders: limitHeaders, release: nil)
+            return
+        }
+        let deadline = MonotonicClock.now() &+ client.configuration.timeout
+        limiter.acquire(on: exchange.loop, deadline: deadline) { [self] granted in
+            guard granted else {
+                exchange.fail(vary(GatewayError(
+                    .upstreamBusy, "tenant \(access.label) has too many upstream calls in flight", headers: limitHeaders)))
+                return
+            }
+            callUpstream(exchange, id: id, access: access, selection: selection, extraHeaders: limitHeaders) {
+                limiter.release()
+            }
+        }
+    }
 
-        let origin = settings.upstream.resolve(subdomain: subdomain)
+    /// Who the request acts for: a registry tenant found by consumer key, or (in
+    /// pass-through mode) the subdomain and credential the request names.
+    private func tenantAccess(_ exchange: RequestExchange) -> Result<TenantAccess, GatewayError> {
+        let headers = exchange.request.head.headers
+        if let registry {
+            let active = registry.current(on: exchange.loop)
+            let bearer = headers.first("authorization").flatMap(PassThroughTenancy.bearerToken)
+            if let bearer, !bearer.isEmpty, let resolved = active.lookup(consumerKey: String(bearer)) {
+                let tenant = resolved.tenant
+                let credential: UpstreamCredential = tenant.credential.kind == .bearer
+                    ? .bearer(tenant.credential.headerValue) : .apikey(tenant.credential.headerValue)
+                return .success(TenantAccess(
+                    subdomain: tenant.subdomain, credential: credential, label: tenant.name,
+                    allowedFields: tenant.fields, resolved: resolved))
+            }
+            guard active.allowPassthrough else {
+                return .failure(bearer == nil || bearer!.isEmpty
+                    ? GatewayError(.missingCredential, "send Authorization: Bearer <consumer key>")
+                    : GatewayError(.unknownConsumerKey, "the consumer key is not known"))
+            }
+        }
+        let subdomain: String
+        switch PassThroughTenancy.subdomain(headers: headers, baseDomain: settings.baseDomain) {
+        case .success(let s): subdomain = s
+        case .failure(let e): return .failure(e)
+        }
+        switch PassThroughTenancy.credential(headers: headers) {
+        case .success(let credential):
+            return .success(TenantAccess(
+                subdomain: subdomain, credential: credential, label: subdomain, allowedFields: nil, resolved: nil))
+        case .failure(let e):
+            return .failure(e)
+        }
+    }
+
+    private func callUpstream(
+        _ exchange: RequestExchange, id: Substring, access: TenantAccess, selection: FieldSelection?,
+        extraHeaders: [(String, String)], release: (() -> Void)?
+    ) {
+        let origin = settings.upstream.resolve(subdomain: access.subdomain)
         var upstreamHeaders = [
             ("Accept", "application/json"),
             ("Accept-Encoding", "gzip"),
-            credential.header,
+            access.credential.header,
             ("User-Agent", Self.userAgent),
             ("X-Request-Id", exchange.requestID),
         ]
@@ -85,6 +153,7 @@ public final class ClientsEndpoint: Sendable {
             headers: upstreamHeaders)
         let started = MonotonicClock.now()
         client.execute(request, on: exchange.loop) { [self] result in
+            release?()
             let elapsed = MonotonicClock.now() &- started
             exchange.upstreamMilliseconds = Double(elapsed) / 1_000_000
             switch result {
@@ -95,7 +164,8 @@ public final class ClientsEndpoint: Sendable {
                 metrics.upstreamFinished(outcome: response.status == 200 ? "ok" : "http_\(response.status / 100)xx",
                                          nanoseconds: elapsed)
                 exchange.upstreamStatus = response.status
-                answer(exchange, response: response, selection: selection)
+                answer(exchange, response: response, selection: selection, allowed: access.allowedFields,
+                       extraHeaders: extraHeaders)
             }
         }
     }
@@ -115,7 +185,10 @@ public final class ClientsEndpoint: Sendable {
         }
     }
 
-    private func answer(_ exchange: RequestExchange, response: UpstreamResponse, selection: FieldSelection?) {
+    private func answer(
+        _ exchange: RequestExchange, response: UpstreamResponse, selection: FieldSelection?,
+        allowed: Set<String>?, extraHeaders: [(String, String)]
+    ) {
         guard response.status == 200 else {
             exchange.fail(vary(UpstreamFailureMapping.error(forStatus: response.status, headers: response.headers)))
             return
@@ -136,7 +209,7 @@ public final class ClientsEndpoint: Sendable {
                     return .failure(GatewayError(.invalidFields, "unknown fields: \(unknown.joined(separator: ", "))"))
                 }
             }
-            ClientProjection.render(client, from: document, selecting: selection, into: &body)
+            ClientProjection.render(client, from: document, selecting: selection, allowed: allowed, into: &body)
             return .success(())
         }
         if case .failure(let error) = outcome {
@@ -145,6 +218,7 @@ public final class ClientsEndpoint: Sendable {
         }
         var headers = HTTPHeaders()
         headers.add(name: "Vary", value: "Accept-Encoding")
+        for (name, value) in extraHeaders { headers.add(name: name, value: value) }
         if let compressed = gzipIfAccepted(exchange, body: body) {
             headers.add(name: "Content-Encoding", value: "gzip")
             exchange.gzip = true
@@ -174,6 +248,18 @@ public final class ClientsEndpoint: Sendable {
         e.headers.append(("Vary", "Accept-Encoding"))
         return e
     }
+}
+
+/// Who a request acts for, once resolved.
+struct TenantAccess {
+    var subdomain: String
+    var credential: UpstreamCredential
+    /// The log and metrics label: the registry name, or the subdomain.
+    var label: String
+    /// The registry tenant's allow-list of members.
+    var allowedFields: Set<String>?
+    /// The registry tenant with its limiters; nil in pass-through.
+    var resolved: ResolvedTenant?
 }
 
 /// The version the gateway reports upstream and in its build info.

@@ -27,8 +27,20 @@ public final class GatewayApp: Sendable {
     private let logger: Logger
     private let shutdownStarted = Atomic<Bool>(false)
 
+    /// The tenant registry in registry mode (`--tenants`), which SIGHUP reloads.
+    public let registry: RegistryStore?
+
+    /// Reads `--tenants` when set: nil in pass-through mode. The error names the
+    /// field and line; the process exits 78 (EX_CONFIG) on it.
+    public static func loadRegistry(
+        configuration: GatewayConfiguration, environment: [String: String]
+    ) throws(RegistryError) -> TenantRegistry? {
+        guard let path = configuration.tenantsFile else { return nil }
+        return try TenantRegistry.load(path: path, environment: environment)
+    }
+
     /// Builds the routes, binds and starts serving.
-    public init(configuration: GatewayConfiguration, logger: Logger) throws(SystemError) {
+    public init(configuration: GatewayConfiguration, logger: Logger, registry: TenantRegistry? = nil) throws(SystemError) {
         self.configuration = configuration
         self.logger = logger
         let group = EventLoopGroup(loopCount: configuration.loops, sweepInterval: Self.sweepInterval(configuration))
@@ -63,11 +75,13 @@ public final class GatewayApp: Sendable {
             configuration: UpstreamClient.Configuration(
                 connectTimeout: configuration.upstreamConnectTimeout,
                 timeout: configuration.upstreamTimeout))
+        let registryStore = registry.map { RegistryStore($0, loops: group.loops) }
+        self.registry = registryStore
         let clients = ClientsEndpoint(
             settings: ClientsEndpoint.Settings(
                 upstream: upstreamTemplate, baseDomain: configuration.baseDomain,
                 gzipLevel: configuration.gzipLevel, gzipMinBytes: configuration.gzipMinBytes),
-            client: upstreamClient, group: group, metrics: metrics)
+            client: upstreamClient, group: group, metrics: metrics, registry: registryStore)
         router.add("/clients/{id}", methods: ["GET"]) { exchange, parameters in
             clients.handle(exchange, id: parameters[0])
         }
@@ -96,6 +110,28 @@ public final class GatewayApp: Sendable {
         state.set(.serving)
     }
 
+
+    /// SIGHUP: re-reads the tenants file off the loops and swaps it in; an invalid
+    /// file keeps the registry in force. Logs and counts the outcome.
+    public func reloadRegistry(environment: [String: String]) {
+        guard let store = registry, let path = configuration.tenantsFile else { return }
+        let logger = self.logger
+        let metrics = self.metrics
+        group.workerQueue.async {
+            switch store.reload(path: path, environment: environment) {
+            case .success:
+                metrics.reloaded(success: true)
+                logger.notice("tenant registry reloaded", metadata: [
+                    "tenants": .stringConvertible(store.current.registry.tenants.count),
+                ])
+            case .failure(let error):
+                metrics.reloaded(success: false)
+                logger.error("tenant registry reload failed; the previous registry stays", metadata: [
+                    "reason": .string(error.description),
+                ])
+            }
+        }
+    }
 
     /// One `SO_REUSEPORT` listener per loop unless the benchmark knob
     /// `DAFTRA_GATEWAY_ACCEPT_STRATEGY=shared` asks for one shared listener: the

@@ -1,0 +1,268 @@
+import Foundation
+import GatewayTestSupport
+import Synchronization
+import Testing
+
+@testable import Gateway
+
+/// A tenants file in a temporary folder, with helpers to hash consumer keys.
+struct TenantsFile {
+    let path: String
+
+    init(_ json: String) throws {
+        path = NSTemporaryDirectory() + "tenants-\(UUID().uuidString).json"
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    func replace(with json: String) throws {
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    static func digest(_ key: String) -> String { SHA256Digest(hashing: key).hex }
+
+    static func standard(allowPassthrough: Bool = false, acmeRate: String = "", acmeConcurrency: String = "") -> String {
+        """
+        {
+          "allow_passthrough": \(allowPassthrough),
+          "tenants": [
+            {
+              "name": "acme-co",
+              "subdomain": "acme",
+              "upstream": { "bearer_token": "ACME-UPSTREAM-SECRET" },
+              "consumer_keys_sha256": ["\(digest("acme-consumer-key"))"],
+              "fields": ["id", "email", "business_name"]\(acmeRate)\(acmeConcurrency)
+            },
+            {
+              "name": "globex",
+              "subdomain": "globex",
+              "upstream": { "apikey": "GLOBEX-UPSTREAM-KEY" },
+              "consumer_keys_sha256": ["\(digest("globex-consumer-key"))"]
+            }
+          ]
+        }
+        """
+    }
+}
+
+final class RegistryHarness: Sendable {
+    let fake: FakeDaftra
+    let gateway: GatewayFixture
+    let file: TenantsFile
+
+    init(_ json: String = TenantsFile.standard(), behaviour: @escaping FakeDaftra.Responder = FakeDaftra.daftra) throws {
+        fake = try FakeDaftra(behaviour)
+        file = try TenantsFile(json)
+        gateway = try GatewayFixture([
+            "--upstream", fake.upstreamTemplate, "--tenants", file.path, "--upstream-timeout", "1s",
+        ])
+    }
+
+    var port: UInt16 { gateway.port }
+
+    func get(_ path: String, key: String?, extra: [(String, String)] = []) throws -> RawClient.Response {
+        var headers = extra
+        if let key { headers.append(("Authorization", "Bearer \(key)")) }
+        return try RawClient.get(path, port: port, headers: headers)
+    }
+
+    func stop() {
+        gateway.stop()
+        fake.stop()
+        unlink(file.path)
+    }
+}
+
+@Suite("registry mode", .serialized)
+struct RegistryModeTests {
+    @Test func theConsumerKeyAloneDecidesTheTenant() throws {
+        let h = try RegistryHarness()
+        defer { h.stop() }
+        // The subdomain header and Host cannot move a consumer to another tenant.
+        let r = try h.get("/clients/1", key: "acme-consumer-key", extra: [("X-Daftra-Subdomain", "globex")])
+        #expect(r.status == 200)
+        let g = try h.get("/clients/1", key: "globex-consumer-key", extra: [("X-Daftra-Subdomain", "acme")])
+        #expect(g.status == 200)
+        let sent = h.fake.requests
+        #expect(sent.count == 2)
+        #expect(sent[0].target == "/acme/api2/clients/1.json")
+        #expect(sent[0].headers.first("Authorization") == "Bearer ACME-UPSTREAM-SECRET")
+        #expect(sent[0].headers.first("apikey") == nil)
+        #expect(sent[1].target == "/globex/api2/clients/1.json")
+        #expect(sent[1].headers.first("apikey") == "GLOBEX-UPSTREAM-KEY")
+        #expect(sent[1].headers.first("Authorization") == nil)
+    }
+
+    @Test func unknownOrMissingKeysAre401AndNeverReachTheUpstream() throws {
+        let h = try RegistryHarness()
+        defer { h.stop() }
+        let unknown = try h.get("/clients/1", key: "nobody", extra: [("X-Daftra-Subdomain", "acme")])
+        #expect(unknown.status == 401)
+        #expect(unknown.header("WWW-Authenticate") == "Bearer")
+        #expect(try problem(unknown)["type"] as? String == "urn:daftra-gateway:problem:unknown-consumer-key")
+        let missing = try h.get("/clients/1", key: nil, extra: [("X-Daftra-Subdomain", "acme"), ("apikey", "x")])
+        #expect(missing.status == 401)
+        #expect(h.fake.requests.isEmpty)
+    }
+
+    @Test func passThroughFallbackWhenAllowed() throws {
+        let h = try RegistryHarness(TenantsFile.standard(allowPassthrough: true))
+        defer { h.stop() }
+        let r = try h.get("/clients/1", key: "caller-own-token", extra: [("X-Daftra-Subdomain", "initech")])
+        #expect(r.status == 200)
+        #expect(h.fake.requests.first?.target == "/initech/api2/clients/1.json")
+        #expect(h.fake.requests.first?.headers.first("Authorization") == "Bearer caller-own-token")
+    }
+
+    @Test func theAllowListNarrowsEveryAnswerAndRefusesOtherFields() throws {
+        let h = try RegistryHarness()
+        defer { h.stop() }
+        let r = try h.get("/clients/1", key: "acme-consumer-key")
+        #expect(r.status == 200)
+        let object = try #require(JSONSerialization.jsonObject(with: Data(r.body)) as? [String: Any])
+        #expect(Set(object.keys).isSubset(of: ["id", "email", "business_name"]))
+        #expect(object["id"] != nil)
+        let narrowed = try h.get("/clients/1?fields=email", key: "acme-consumer-key")
+        #expect(narrowed.status == 200)
+        let refused = try h.get("/clients/1?fields=email,phone1,notes", key: "acme-consumer-key")
+        #expect(refused.status == 403)
+        let detail = try problem(refused)["detail"] as? String ?? ""
+        #expect(detail.contains("phone1") && detail.contains("notes"))
+        // The other tenant has no allow-list.
+        let all = try h.get("/clients/1?fields=phone1", key: "globex-consumer-key")
+        #expect(all.status == 200)
+    }
+
+    @Test func rateLimitIs429WithHeadersAndDoesNotTouchOtherTenants() throws {
+        let h = try RegistryHarness(TenantsFile.standard(acmeRate: #", "rate_limit": {"per_second": 0.5, "burst": 3}"#))
+        defer { h.stop() }
+        for _ in 0..<3 {
+            #expect(try h.get("/clients/1", key: "acme-consumer-key").status == 200)
+        }
+        let limited = try h.get("/clients/1", key: "acme-consumer-key")
+        #expect(limited.status == 429)
+        #expect(Int(limited.header("Retry-After") ?? "") ?? 0 >= 1)
+        #expect(limited.header("RateLimit-Limit") == "3")
+        #expect(limited.header("RateLimit-Remaining") == "0")
+        #expect(limited.header("RateLimit-Reset") != nil)
+        // Another tenant is not slowed by acme's limit.
+        for _ in 0..<10 {
+            #expect(try h.get("/clients/1", key: "globex-consumer-key").status == 200)
+        }
+        let m = try PrometheusExposition(try RawClient.get("/metrics", port: h.port).text)
+        #expect(m.value("gateway_rate_limited_requests_total", ["tenant": "acme-co"]) == 1)
+        #expect(h.fake.requests.count == 13)
+    }
+
+    @Test func concurrencyLimitMakesRequestsWaitThen503() throws {
+        let h = try RegistryHarness(
+            TenantsFile.standard(acmeConcurrency: #", "max_concurrent_upstream": 1"#),
+            behaviour: { request in request.clientID == 2 ? .hang : .delay(0.3, then: FakeDaftra.daftra(request)) })
+        defer { h.stop() }
+        // One slow call holds the only permit; a second waits and then goes through.
+        let results = Mutex<[Int]>([])
+        let group = DispatchGroup()
+        for _ in 0..<2 {
+            DispatchQueue.global().async(group: group) {
+                let status = (try? h.get("/clients/1", key: "acme-consumer-key").status) ?? -1
+                results.withLock { $0.append(status) }
+            }
+        }
+        group.wait()
+        #expect(results.withLock { $0 } == [200, 200])
+        // Calls that hang hold the only permit for the whole upstream timeout each.
+        // Of three sent 100 ms apart, the first holds it to the timeout, one of the
+        // two waiting gets it next (loops are served round robin, so not
+        // necessarily the older), and the other waits past its bound: 503.
+        let statuses = Mutex<[Int]>([])
+        for _ in 0..<3 {
+            DispatchQueue.global().async(group: group) {
+                let status = (try? h.get("/clients/2", key: "acme-consumer-key").status) ?? -1
+                statuses.withLock { $0.append(status) }
+            }
+            usleep(100_000)
+        }
+        group.wait()
+        #expect(statuses.withLock { $0.sorted() } == [503, 504, 504])
+        // globex has no limit and is unaffected.
+        #expect(try h.get("/clients/1", key: "globex-consumer-key").status == 200)
+        group.wait()
+    }
+
+    @Test func reloadSwapsUnderLoadWithoutFailingARequestAndBadFilesKeepTheOld() throws {
+        let h = try RegistryHarness()
+        defer { h.stop() }
+        let failures = Atomic<Int>(0)
+        let done = Atomic<Bool>(false)
+        let group = DispatchGroup()
+        for _ in 0..<4 {
+            DispatchQueue.global().async(group: group) {
+                guard let c = try? RawClient(port: h.port) else { return }
+                while !done.load(ordering: .relaxed) {
+                    do {
+                        try c.send("GET /clients/1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer acme-consumer-key\r\n\r\n")
+                        if try c.readResponse().status != 200 { failures.add(1, ordering: .relaxed) }
+                    } catch {
+                        failures.add(1, ordering: .relaxed)
+                        return
+                    }
+                }
+            }
+        }
+        // A new key for acme, then an invalid file, while requests run.
+        let rotated = TenantsFile.standard().replacingOccurrences(
+            of: TenantsFile.digest("globex-consumer-key"), with: TenantsFile.digest("globex-new-key"))
+        try h.file.replace(with: rotated)
+        h.gateway.app.reloadRegistry(environment: [:])
+        #expect(RawClientWait.until { (try? h.get("/clients/1", key: "globex-new-key").status) == 200 })
+        try h.file.replace(with: "{ not json")
+        h.gateway.app.reloadRegistry(environment: [:])
+        usleep(300_000)
+        done.store(true, ordering: .relaxed)
+        group.wait()
+        #expect(failures.load(ordering: .relaxed) == 0)
+        // The invalid file kept the previous registry.
+        #expect(try h.get("/clients/1", key: "globex-new-key").status == 200)
+        #expect(try h.get("/clients/1", key: "globex-consumer-key").status == 401)
+        let m = try PrometheusExposition(try RawClient.get("/metrics", port: h.port).text)
+        #expect(m.value("gateway_config_reloads_total", ["result": "success"]) == 1)
+        #expect(m.value("gateway_config_reloads_total", ["result": "failure"]) == 1)
+        let lines = try h.gateway.logLines()
+        #expect(lines.contains { ($0["msg"] as? String)?.contains("reload failed") == true && $0["reason"] is String })
+    }
+
+    @Test func logsNameTheTenantAndNeverAKeyOrCredential() throws {
+        let h = try RegistryHarness()
+        defer { h.stop() }
+        _ = try h.get("/clients/1", key: "acme-consumer-key")
+        _ = try h.get("/clients/1", key: "globex-consumer-key")
+        _ = try h.get("/clients/1", key: "wrong-consumer-key")
+        let text = try String(contentsOfFile: h.gateway.logPath, encoding: .utf8)
+        for secret in ["acme-consumer-key", "globex-consumer-key", "wrong-consumer-key", "ACME-UPSTREAM-SECRET",
+                       "GLOBEX-UPSTREAM-KEY"] {
+            #expect(!text.contains(secret), "\(secret) leaked into the logs")
+        }
+        let tenants = try h.gateway.logLines().filter { $0["msg"] as? String == "request" }.map { $0["tenant"] as? String }
+        #expect(tenants.contains("acme-co") && tenants.contains("globex"))
+    }
+
+    @Test func anInvalidTenantsFileStopsStartUpWithStatus78NamingTheField() throws {
+        let file = try TenantsFile(#"{"tenants": [{"name": "a", "subdomain": "a", "upstream": {"bearer_token_env": "NOPE_NOT_SET"}, "consumer_keys_sha256": ["\#(TenantsFile.digest("k"))"]}]}"#)
+        defer { unlink(file.path) }
+        let gateway = try GatewayProcess(["--port", "0", "--tenants", file.path])
+        #expect(gateway.waitForExit(seconds: 10) == 78)
+        let err = gateway.stderr()
+        #expect(err.contains("NOPE_NOT_SET"))
+        #expect(err.contains("tenants[0].upstream"))
+    }
+}
+
+enum RawClientWait {
+    static func until(seconds: Double = 5, _ condition: () -> Bool) -> Bool {
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end {
+            if condition() { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+}
