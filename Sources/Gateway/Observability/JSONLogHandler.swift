@@ -18,6 +18,9 @@ import Synchronization
 /// holding ``LogNull`` → `null`, anything else → string of its description;
 /// `.array` / `.dictionary` → array / object.
 public struct JSONLogHandler: LogHandler {
+    /// The metadata key that carries a ``JSONLogRecord``.
+    public static let recordKey = "_record"
+
     /// The logger's label.
     public let label: String
     /// Whether lines carry the label as `label`.
@@ -84,6 +87,12 @@ public struct JSONLogHandler: LogHandler {
         out.append(contentsOf: event.level.rawValue.utf8)
         out.append(contentsOf: #"","msg":"#.utf8)
         JSONLogEncoding.appendString(event.message.description, to: &out)
+        if case .stringConvertible(let value)? = fields[Self.recordKey], let record = value as? any JSONLogRecord {
+            // A record writes its own members, in its own order (see JSONLogRecord).
+            fields[Self.recordKey] = nil
+            out.append(UInt8(ascii: ","))
+            record.appendJSONMembers(to: &out)
+        }
         for key in fields.keys.sorted() {
             out.append(UInt8(ascii: ","))
             switch key {

@@ -46,6 +46,10 @@ public final class LogSink: @unchecked Sendable {
     private var failedWrites = 0
     private var closing = false
     private var writerRunning = false
+    /// Whether the writer sleeps on `bytesQueued` (and so needs a signal).
+    private var writerWaiting = false
+    /// How long the writer lets lines gather after each write.
+    static let coalescingMicroseconds: UInt32 = 2_000
     private var thread = pthread_t()
     /// The writer thread's buffer, swapped with `pending`: no allocation in steady state.
     private var batch: [UInt8] = []
@@ -92,12 +96,14 @@ public final class LogSink: @unchecked Sendable {
             pthread_mutex_unlock(mutex)
             return false
         }
-        let wasEmpty = pending.isEmpty
         pending.append(contentsOf: line)
         acceptedBytes += UInt64(line.count)
+        // Only a writer asleep on the condition needs a signal, and only once: a
+        // signal per line would cost every request a futex call and a wake-up.
+        let wake = writerWaiting
+        writerWaiting = false
         pthread_mutex_unlock(mutex)
-        // The writer only sleeps on an empty queue, so only the first line wakes it.
-        if wasEmpty { pthread_cond_signal(bytesQueued) }
+        if wake { pthread_cond_signal(bytesQueued) }
         return true
     }
 
@@ -191,17 +197,24 @@ public final class LogSink: @unchecked Sendable {
         pthread_mutex_lock(mutex)
         while true {
             while pending.isEmpty && !closing {
+                writerWaiting = true
                 pthread_cond_wait(bytesQueued, mutex)
+                writerWaiting = false
             }
             if pending.isEmpty { break }  // closing, and everything written
             swap(&batch, &pending)
             inFlight = batch.count
+            let stopping = closing
             pthread_mutex_unlock(mutex)
 
             let written = writeAll(batch)
 
             // A burst can leave a big buffer behind; do not keep it for ever.
             if batch.capacity > 1 << 20 { batch = [] } else { batch.removeAll(keepingCapacity: true) }
+            // Let lines gather for a moment: under load this turns one write(2)
+            // and one wake-up per line into one per few hundred lines. Shutdown
+            // and flushes wait at most this much longer.
+            if !stopping { usleep(Self.coalescingMicroseconds) }
             pthread_mutex_lock(mutex)
             if !written { failedWrites += 1 }
             finishedBytes += UInt64(inFlight)

@@ -48,21 +48,11 @@ public final class GatewayHandler: HTTPHandler {
         let response = ProblemResponse.make(GatewayError(kind, error.reason), requestID: id)
         metrics.requestFinished(method: "_OTHER", route: "rejected", status: response.status,
                                 nanoseconds: nanoseconds, started: false)
-        logger.info("request", metadata: [
-            "request_id": .string(id),
-            "tenant": .stringConvertible(LogNull()),
-            "method": .stringConvertible(LogNull()),
-            "path": .stringConvertible(LogNull()),
-            "route": .string("rejected"),
-            "status": .stringConvertible(response.status),
-            "bytes": .stringConvertible(response.body.count),
-            "duration_ms": .stringConvertible(RequestExchange.rounded(elapsed)),
-            "upstream_status": .stringConvertible(LogNull()),
-            "upstream_ms": .stringConvertible(LogNull()),
-            "gzip": .stringConvertible(false),
-            "remote": .string(remote?.ipString ?? "-"),
-            "reason": .string(error.reason),
-        ])
+        logger.info("request", metadata: AccessLogRecord(
+            requestID: id, tenant: nil, method: nil, path: nil, route: "rejected", status: response.status,
+            bytes: response.body.count, durationMilliseconds: elapsed, upstreamStatus: nil, upstreamMilliseconds: nil,
+            gzip: false, remote: remote?.ipString ?? "-", traceID: nil, reason: error.reason
+        ).metadata)
         return response
     }
 }

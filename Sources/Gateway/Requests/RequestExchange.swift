@@ -67,27 +67,11 @@ public final class RequestExchange {
     }
 
     private func log(status: Int, bytes: Int, nanoseconds: UInt64) {
-        let elapsed = Double(nanoseconds) / 1_000_000
-        logger.info("request", metadata: [
-            "request_id": .string(requestID),
-            "tenant": tenant.map { .string($0) } ?? .stringConvertible(LogNull()),
-            "method": .string(request.head.method),
-            "path": .string(String(target.path)),
-            "route": .string(route),
-            "status": .stringConvertible(status),
-            "bytes": .stringConvertible(bytes),
-            "duration_ms": .stringConvertible(Self.rounded(elapsed)),
-            "upstream_status": upstreamStatus.map { .stringConvertible($0) } ?? .stringConvertible(LogNull()),
-            "upstream_ms": upstreamMilliseconds.map { .stringConvertible(Self.rounded($0)) }
-                ?? .stringConvertible(LogNull()),
-            "gzip": .stringConvertible(gzip),
-            "remote": .string(request.remote?.ipString ?? "-"),
-            "trace_id": traceparent.map { .string($0.traceID) } ?? .stringConvertible(LogNull()),
-        ])
-    }
-
-    /// Milliseconds with three decimals: microsecond resolution is plenty for a log.
-    static func rounded(_ ms: Double) -> Double {
-        (ms * 1000).rounded() / 1000
+        logger.info("request", metadata: AccessLogRecord(
+            requestID: requestID, tenant: tenant, method: request.head.method, path: String(target.path),
+            route: route, status: status, bytes: bytes, durationMilliseconds: Double(nanoseconds) / 1_000_000,
+            upstreamStatus: upstreamStatus, upstreamMilliseconds: upstreamMilliseconds, gzip: gzip,
+            remote: request.remote?.ipString ?? "-", traceID: traceparent?.traceID
+        ).metadata)
     }
 }
