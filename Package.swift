@@ -38,11 +38,13 @@ let package = Package(
         .target(name: "Projection", swiftSettings: strict),
         // The upstream HTTP/1.1 client: pools, resolution, connects on the loops.
         .target(name: "Upstream", dependencies: ["EventLoop", "HTTP1", "Compression"], swiftSettings: strict),
+        // TLS through OpenSSL: memory-BIO sessions over the loops' sockets.
+        .target(name: "TLS", dependencies: ["COpenSSL", "EventLoop", "Upstream"], swiftSettings: strict),
         // The gateway's domain: configuration, routes, tenants, errors, observability, demo.
         .target(
             name: "Gateway",
             dependencies: [
-                "EventLoop", "HTTP1", "HTTPServer", "Compression", "Projection", "Upstream", "COpenSSL",
+                "EventLoop", "HTTP1", "HTTPServer", "Compression", "Projection", "Upstream", "COpenSSL", "TLS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -56,6 +58,12 @@ let package = Package(
         .testTarget(name: "HTTP1Tests", dependencies: ["HTTP1"], swiftSettings: strict),
         .testTarget(name: "ProjectionTests", dependencies: ["Projection"], swiftSettings: strict),
         .testTarget(name: "CompressionTests", dependencies: ["Compression"], swiftSettings: strict),
+        .testTarget(
+            name: "TLSTests",
+            dependencies: [
+                "TLS", "COpenSSL", "EventLoop", "HTTP1", "HTTPServer", "Upstream", "Compression", "GatewayTestSupport",
+            ],
+            swiftSettings: strict),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"], swiftSettings: strict),
         .target(
             name: "GatewayTestSupport", dependencies: ["EventLoop", "HTTP1"],

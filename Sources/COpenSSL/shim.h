@@ -23,4 +23,34 @@ static inline long copenssl_ctx_set_session_cache_mode(SSL_CTX *ctx, long mode) 
     return SSL_CTX_set_session_cache_mode(ctx, mode);
 }
 
+/* For the TLS module: memory-BIO plumbing and options that are macros. */
+static inline long copenssl_ctx_set_mode(SSL_CTX *ctx, long mode) {
+    return SSL_CTX_set_mode(ctx, mode);
+}
+
+static inline uint64_t copenssl_op_no_renegotiation(void) {
+    return SSL_OP_NO_RENEGOTIATION;
+}
+
+/* The unread bytes of a memory BIO, without copying them. */
+static inline long copenssl_bio_get_mem_data(BIO *bio, char **data) {
+    return BIO_get_mem_data(bio, data);
+}
+
+/* Marks `count` unread bytes of a memory BIO as read, without copying them out
+   (BIO_reset would memset the whole buffer). Returns 1 on success. */
+static inline int copenssl_bio_mem_consume(BIO *bio, long count) {
+    long offset = BIO_tell(bio);
+    if (offset < 0) return 0;
+    return BIO_seek(bio, offset + count) >= 0;
+}
+
+static inline int copenssl_set_app_data(SSL *ssl, void *data) {
+    return SSL_set_app_data(ssl, data);
+}
+
+static inline void *copenssl_get_app_data(const SSL *ssl) {
+    return SSL_get_app_data(ssl);
+}
+
 #endif

@@ -86,3 +86,15 @@ final class GatewayProcess: @unchecked Sendable {
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
     }
 }
+
+/// Runs blocking test work on its own thread. `DispatchQueue.global()` is not
+/// used for that: on Linux its pool has about one thread per core, and blocking
+/// work from suites running in parallel can hold all of them for seconds.
+func onThread(_ group: DispatchGroup, _ body: @escaping @Sendable () -> Void) {
+    group.enter()
+    let thread = Thread {
+        body()
+        group.leave()
+    }
+    thread.start()
+}

@@ -162,7 +162,7 @@ struct RegistryModeTests {
         let results = Mutex<[Int]>([])
         let group = DispatchGroup()
         for _ in 0..<2 {
-            DispatchQueue.global().async(group: group) {
+            onThread(group) {
                 let status = (try? h.get("/clients/1", key: "acme-consumer-key").status) ?? -1
                 results.withLock { $0.append(status) }
             }
@@ -175,7 +175,7 @@ struct RegistryModeTests {
         // necessarily the older), and the other waits past its bound: 503.
         let statuses = Mutex<[Int]>([])
         for _ in 0..<3 {
-            DispatchQueue.global().async(group: group) {
+            onThread(group) {
                 let status = (try? h.get("/clients/2", key: "acme-consumer-key").status) ?? -1
                 statuses.withLock { $0.append(status) }
             }
@@ -195,7 +195,7 @@ struct RegistryModeTests {
         let done = Atomic<Bool>(false)
         let group = DispatchGroup()
         for _ in 0..<4 {
-            DispatchQueue.global().async(group: group) {
+            onThread(group) {
                 guard let c = try? RawClient(port: h.port) else { return }
                 while !done.load(ordering: .relaxed) {
                     do {

@@ -15,7 +15,7 @@ struct ShutdownTests {
         let stop = Atomic<Bool>(false)
         let group = DispatchGroup()
         for worker in 0..<8 {
-            DispatchQueue.global().async(group: group) {
+            onThread(group) {
                 // Each worker keeps one keep-alive connection and reconnects when the
                 // server closes it between requests, like a real client; it stops once
                 // connections are refused (listeners closed).

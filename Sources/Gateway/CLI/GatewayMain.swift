@@ -31,8 +31,10 @@ public enum GatewayMain {
             app = try GatewayApp(configuration: configuration, logger: logger, registry: registry)
         } catch {
             logger.critical("cannot start", metadata: ["error": .string(error.description)])
+            let line = Array("daftra-gateway: error: \(error.description)\n".utf8)
+            _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
             sink.flush()
-            exit(71)  // EX_OSERR: the options were fine, the system refused (port taken, ...)
+            exit(error.exitStatus)
         }
         var metadata = configuration.effectiveMetadata
         metadata["listening"] = .string(app.address.description)
@@ -66,6 +68,7 @@ public enum GatewayMain {
         let hangups = SignalWatcher(signals: [SIGHUP], queue: DispatchQueue(label: "daftra-gateway.sighup")) { _ in
             logger.notice("SIGHUP: reloading")
             app.reloadRegistry(environment: ProcessEnvironment.all())
+            app.reloadServerTLS()
         }
         withExtendedLifetime((signals, hangups)) {
             dispatchMain()

@@ -1,6 +1,7 @@
 import Compression
 import EventLoop
 import HTTP1
+import Logging
 import Projection
 import Upstream
 
@@ -29,12 +30,14 @@ public final class ClientsEndpoint: Sendable {
     private let deflaters: LoopBound<GzipDeflater?>
     private let metrics: GatewayMetrics
     private let registry: RegistryStore?
+    private let logger: Logger
     static let userAgent = "daftra-gateway/\(GatewayVersion.current)"
 
     /// - Parameter registry: the tenant registry in registry mode; nil in pass-through mode.
     public init(settings: Settings, client: UpstreamClient, group: EventLoopGroup, metrics: GatewayMetrics,
-                registry: RegistryStore? = nil) {
+                registry: RegistryStore? = nil, logger: Logger) {
         self.registry = registry
+        self.logger = logger
         self.settings = settings
         self.client = client
         self.metrics = metrics
@@ -159,6 +162,12 @@ public final class ClientsEndpoint: Sendable {
             switch result {
             case .failure(let error):
                 metrics.upstreamFinished(outcome: error.kind.rawValue, nanoseconds: elapsed)
+                if error.kind == .tls {
+                    // The caller sees the class; operators need OpenSSL's reason.
+                    logger.warning("upstream TLS failed", metadata: [
+                        "request_id": .string(exchange.requestID), "reason": .string(error.reason),
+                    ])
+                }
                 exchange.fail(vary(UpstreamFailureMapping.error(for: error)))
             case .success(let response):
                 metrics.upstreamFinished(outcome: response.status == 200 ? "ok" : "http_\(response.status / 100)xx",

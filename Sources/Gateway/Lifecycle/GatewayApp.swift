@@ -5,7 +5,31 @@ import HTTP1
 import HTTPServer
 import Logging
 import Synchronization
+import TLS
 import Upstream
+
+/// Why the gateway could not start after its options were accepted.
+public enum GatewayStartError: Error, CustomStringConvertible {
+    /// The listen socket (or the demo's) could not be set up.
+    case listen(SystemError)
+    /// A TLS file could not be used.
+    case tls(TLSConfigurationError)
+
+    public var description: String {
+        switch self {
+        case .listen(let e): return e.description
+        case .tls(let e): return e.description
+        }
+    }
+
+    /// The process exit status: 71 (EX_OSERR) for the system, 78 (EX_CONFIG) for bad TLS files.
+    public var exitStatus: Int32 {
+        switch self {
+        case .listen: return 71
+        case .tls: return 78
+        }
+    }
+}
 
 /// A running gateway: event loops, the HTTP server and its routes, readiness,
 /// and the shutdown sequence of the contract.
@@ -39,8 +63,15 @@ public final class GatewayApp: Sendable {
         return try TenantRegistry.load(path: path, environment: environment)
     }
 
+    /// The HTTPS context with `--tls-cert`/`--tls-key`, which SIGHUP reloads.
+    public let serverTLS: TLSServerContext?
+    /// Upstream TLS handshakes (for metrics).
+    public let upstreamTLSMetrics: TLSMetrics
+
     /// Builds the routes, binds and starts serving.
-    public init(configuration: GatewayConfiguration, logger: Logger, registry: TenantRegistry? = nil) throws(SystemError) {
+    public init(configuration: GatewayConfiguration, logger: Logger, registry: TenantRegistry? = nil)
+        throws(GatewayStartError)
+    {
         self.configuration = configuration
         self.logger = logger
         let group = EventLoopGroup(loopCount: configuration.loops, sweepInterval: Self.sweepInterval(configuration))
@@ -59,7 +90,12 @@ public final class GatewayApp: Sendable {
         // gateway pointed at it.
         var upstreamTemplate = configuration.upstream
         if configuration.demo {
-            let demo = try DemoUpstream.start(group: group)
+            let demo: DemoUpstream
+            do {
+                demo = try DemoUpstream.start(group: group)
+            } catch {
+                throw .listen(error)
+            }
             self.demo = demo
             do {
                 upstreamTemplate = try UpstreamTemplate(parsing: demo.upstreamTemplate)
@@ -70,25 +106,36 @@ public final class GatewayApp: Sendable {
             self.demo = nil
         }
 
+        // Verification is always on: the system trust store plus --ca-file.
+        let tlsMetrics = TLSMetrics()
+        self.upstreamTLSMetrics = tlsMetrics
+        let clientTLS: TLSClientContext
+        do {
+            clientTLS = try TLSClientContext(caFile: configuration.caFile, metrics: tlsMetrics)
+        } catch {
+            throw .tls(error)
+        }
         let upstreamClient = UpstreamClient(
             group: group,
             configuration: UpstreamClient.Configuration(
                 connectTimeout: configuration.upstreamConnectTimeout,
-                timeout: configuration.upstreamTimeout))
+                timeout: configuration.upstreamTimeout),
+            secureTransport: TLSClientTransport(context: clientTLS, handshakeTimeout: configuration.upstreamConnectTimeout))
         let registryStore = registry.map { RegistryStore($0, loops: group.loops) }
         self.registry = registryStore
         let clients = ClientsEndpoint(
             settings: ClientsEndpoint.Settings(
                 upstream: upstreamTemplate, baseDomain: configuration.baseDomain,
                 gzipLevel: configuration.gzipLevel, gzipMinBytes: configuration.gzipMinBytes),
-            client: upstreamClient, group: group, metrics: metrics, registry: registryStore)
+            client: upstreamClient, group: group, metrics: metrics, registry: registryStore, logger: logger)
         router.add("/clients/{id}", methods: ["GET"]) { exchange, parameters in
             clients.handle(exchange, id: parameters[0])
         }
         router.add("/metrics", methods: ["GET"]) { exchange, _ in
             let totals = upstreamClient.connectionTotals
             let body = metrics.render(GatewayMetrics.Snapshot(
-                upstreamOpen: totals.open, upstreamIdle: totals.idle, tlsHandshakes: 0, tlsResumed: 0))
+                upstreamOpen: totals.open, upstreamIdle: totals.idle,
+                tlsHandshakes: tlsMetrics.handshakes, tlsResumed: tlsMetrics.resumedHandshakes))
             exchange.finish(status: 200, body: body, contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         self.upstreamClient = upstreamClient
@@ -105,11 +152,53 @@ public final class GatewayApp: Sendable {
             idleTimeout: configuration.idleTimeout,
             maxConnections: configuration.maxConnections,
             acceptStrategy: Self.acceptStrategy())
-        server = HTTPServer(group: group, configuration: serverConfiguration, handler: handler)
-        address = try server.start()
+        if let files = configuration.tls {
+            let tlsLogger = logger
+            do {
+                let context = try TLSServerContext(
+                    certificateChainPath: files.certificateFile, privateKeyPath: files.privateKeyFile,
+                    onHandshakeFailure: { error, peer in
+                        // One failed handshake costs that connection only; it is logged at debug.
+                        tlsLogger.debug("inbound TLS handshake failed", metadata: [
+                            "reason": .string(error.description), "remote": .string(peer?.ipString ?? "-"),
+                        ])
+                    })
+                serverTLS = context
+                server = HTTPServer(
+                    group: group, configuration: serverConfiguration, handler: handler,
+                    streamFactory: context.streamFactory)
+            } catch {
+                throw .tls(error)
+            }
+        } else {
+            serverTLS = nil
+            server = HTTPServer(group: group, configuration: serverConfiguration, handler: handler)
+        }
+        do {
+            address = try server.start()
+        } catch {
+            throw .listen(error)
+        }
         state.set(.serving)
     }
 
+
+    /// SIGHUP: reloads the HTTPS certificate and key; a bad pair keeps the old
+    /// one and is logged.
+    public func reloadServerTLS() {
+        guard let context = serverTLS else { return }
+        let logger = self.logger
+        group.workerQueue.async {
+            do throws(TLSConfigurationError) {
+                try context.reload()
+                logger.notice("TLS certificate reloaded")
+            } catch {
+                logger.error("TLS certificate reload failed; the previous one stays", metadata: [
+                    "reason": .string(error.description),
+                ])
+            }
+        }
+    }
 
     /// SIGHUP: re-reads the tenants file off the loops and swaps it in; an invalid
     /// file keeps the registry in force. Logs and counts the outcome.

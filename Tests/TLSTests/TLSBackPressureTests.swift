@@ -1,0 +1,102 @@
+import EventLoop
+import Foundation
+import Synchronization
+import Testing
+import Upstream
+@testable import TLS
+
+/// A stream user that pauses after every read and resumes a little later, and
+/// records what it got: the plaintext held inside OpenSSL while paused must
+/// all arrive, in order, and the EOF only after it.
+// @unchecked Sendable: confined to the stream's loop (the continuation is Sendable).
+final class PausingReader: ByteStreamDelegate, @unchecked Sendable {
+    let stream: any ByteStream
+    private var received: [UInt8] = []
+    private var pauses = 0
+    private var readWhilePaused = false
+    private var paused = false
+    private var eofAfter = -1
+    typealias Outcome = (bytes: [UInt8], pauses: Int, eofAt: Int, readWhilePaused: Bool)
+    private var done: CheckedContinuation<Outcome, Never>?
+
+    init(stream: any ByteStream, done: CheckedContinuation<Outcome, Never>) {
+        self.stream = stream
+        self.done = done
+        // A stall (plaintext held and never delivered) ends the test instead of hanging it.
+        stream.loop.queue.asyncAfter(deadline: .now() + .seconds(10)) { [self] in
+            finish()
+            self.stream.close(.immediately)
+        }
+    }
+
+    private func finish() {
+        guard let done else { return }
+        self.done = nil
+        done.resume(returning: (received, pauses, eofAfter, readWhilePaused))
+    }
+
+    func streamDidRead(_ bytes: UnsafeRawBufferPointer) {
+        if paused { readWhilePaused = true }
+        received.append(contentsOf: bytes)
+        paused = true
+        pauses += 1
+        stream.pauseReading()
+        stream.loop.queue.asyncAfter(deadline: .now() + .milliseconds(2)) { [self] in
+            paused = false
+            stream.resumeReading()
+        }
+    }
+
+    func streamDidReadEOF() {
+        if paused { readWhilePaused = true }
+        eofAfter = received.count
+        stream.close(.afterFlush)
+    }
+
+    func streamDidDrain() {}
+
+    func streamDidClose(error: (any Error)?) {
+        finish()
+    }
+}
+
+extension TLSTests {
+    @Test(arguments: [ScriptedTLSServer.Ending.closeNotify, .abrupt])
+    func pausedReadingHoldsPlaintextUntilResumedAndTheEOFComesLast(ending: ScriptedTLSServer.Ending) async throws {
+        let context = try TLSServerContext(
+            certificateChainPath: certs.localhost.certificate, privateKeyPath: certs.localhost.key)
+        let body = TLSTestHandler.bigBody(size: 600_000)
+        let server = try ScriptedTLSServer(context: context) { _ in (body, ending) }
+        defer { server.stop() }
+        let clientContext = try TLSClientContext(caFile: certs.ca.certificate)
+        let transport = TLSClientTransport(context: clientContext, handshakeTimeout: .seconds(2))
+        let group = EventLoopGroup(loopCount: 1)
+        let loop = group.loops[0]
+        let port = server.port
+        let outcome: PausingReader.Outcome = await withCheckedContinuation { continuation in
+            loop.execute {
+                ConnectAttempt.start(to: SocketAddress(ip: "127.0.0.1", port: port)!, on: loop) { connected in
+                    guard case .success(let channel) = connected else {
+                        continuation.resume(returning: (bytes: [], pauses: 0, eofAt: -1, readWhilePaused: false))
+                        return
+                    }
+                    transport.makeStream(over: channel, endpoint: .init(secure: true, host: "localhost", port: port)) { ready in
+                        guard case .success(let stream) = ready else {
+                            continuation.resume(returning: (bytes: [], pauses: 0, eofAt: -1, readWhilePaused: false))
+                            return
+                        }
+                        let reader = PausingReader(stream: stream, done: continuation)
+                        stream.delegate = reader
+                        stream.start()
+                        stream.write(Array("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8))
+                    }
+                }
+            }
+        }
+        #expect(outcome.bytes.count == body.count)
+        #expect(outcome.bytes == body)
+        #expect(outcome.eofAt == body.count)
+        #expect(outcome.pauses > 1)
+        #expect(!outcome.readWhilePaused)
+    }
+}
