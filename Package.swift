@@ -62,6 +62,7 @@ let package = Package(
             name: "TLSTests",
             dependencies: [
                 "TLS", "COpenSSL", "EventLoop", "HTTP1", "HTTPServer", "Upstream", "Compression", "GatewayTestSupport",
+                "Gateway", .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"], swiftSettings: strict),
