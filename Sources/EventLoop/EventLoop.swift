@@ -57,6 +57,9 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     deinit {
+        // A resumed Dispatch source outlives the last reference to it; its handler
+        // holds this loop unowned, so it must stop before the loop goes.
+        sweepTimer?.cancel()
         readBuffer.deallocate()
     }
 
