@@ -30,15 +30,25 @@ public struct ConfigurationError: Error, Equatable, Sendable, CustomStringConver
 /// Renders a user-supplied value so that an error message stays on one line
 /// and stays short: control characters are escaped and long values cut.
 func quotedForMessage(_ value: String) -> String {
+    escapedForOneLine(value, limit: 80, escapeQuotes: false)
+}
+
+/// The one escaping rule for text quoted in error messages (options, the
+/// tenants file): control characters (C0, DEL, C1) escaped so a message stays
+/// on one line, at most `limit` characters kept; with `escapeQuotes`, quotes
+/// and backslashes too, for text shown inside quotes.
+func escapedForOneLine(_ text: String, limit: Int, escapeQuotes: Bool) -> String {
     var out = ""
     var count = 0
-    for scalar in value.unicodeScalars {
-        if count == 80 {
+    for scalar in text.unicodeScalars {
+        if count == limit {
             out += "…"
             break
         }
         count += 1
         switch scalar {
+        case "\"" where escapeQuotes: out += "\\\""
+        case "\\" where escapeQuotes: out += "\\\\"
         case "\n": out += "\\n"
         case "\r": out += "\\r"
         case "\t": out += "\\t"

@@ -165,26 +165,6 @@ public enum ConfigJSON {
     /// A key or value made safe for a one-line message: quotes, backslashes and
     /// control characters escaped, long text cut.
     static func escapedForMessage(_ text: String, limit: Int = 64) -> String {
-        var out = ""
-        var count = 0
-        for scalar in text.unicodeScalars {
-            if count == limit {
-                out += "…"
-                break
-            }
-            count += 1
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case _ where scalar.value < 0x20 || scalar.value == 0x7F || (0x80..<0xA0).contains(scalar.value):
-                out += "\\u{\(String(scalar.value, radix: 16))}"
-            default:
-                out.unicodeScalars.append(scalar)
-            }
-        }
-        return out
+        escapedForOneLine(text, limit: limit, escapeQuotes: true)
     }
 }
