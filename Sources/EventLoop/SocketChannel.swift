@@ -156,9 +156,13 @@ public final class SocketChannel: ByteStream, DeadlineWatcher, @unchecked Sendab
 
     private func readable() {
         let buffer = loop.readBuffer
-        // A few reads per event: enough to drain a burst of pipelined requests
-        // without starving the loop's other connections.
-        for _ in 0..<4 {
+        // Read until the socket says "would block", EOF or an error, not just
+        // until a short read: when the peer resets right after sending,
+        // libdispatch may see EPOLLHUP, drop the fd from epoll and deliver this
+        // one event, so a reset left unread here would never be seen. A burst
+        // larger than a few buffers continues on a later turn of the loop, so
+        // one connection cannot starve the others.
+        for _ in 0..<8 {
             guard state != .closed, readWanted else { return }
             let result: IOResult<Int>
             do {
@@ -181,9 +185,9 @@ public final class SocketChannel: ByteStream, DeadlineWatcher, @unchecked Sendab
             case .value(let n):
                 if state == .lingering { continue }
                 delegate?.streamDidRead(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
-                if n < buffer.count { return }
             }
         }
+        loop.execute { [self] in readable() }
     }
 
     private func armWrite() {

@@ -187,6 +187,22 @@ struct ClientsEndpointTests {
         #expect(try RawClient.get("/livez", port: h.port).status == 200)
     }
 
+    /// A reset arriving with the answer's first bytes must be seen at once (502),
+    /// not after the upstream timeout (504): libdispatch may deliver such an
+    /// event once and drop the fd, so the channel has to read on to the reset.
+    /// This fake's timing does not reliably put bytes and reset in one event (the
+    /// test passes without the fix too); scripts/abuse.py's upstream scenario,
+    /// which found the bug, does, and reports any reset answered with 504.
+    @Test func resetsArrivingWithTheAnswerAreSeenAtOnce() throws {
+        let h = try ClientsHarness { _ in
+            .resetMidBody(status: 200, declaredLength: 400, sendBytes: Array(#"{"code":200,"data":{"Client":{"id":1"#.utf8))
+        }
+        defer { h.stop() }
+        var statuses: [Int] = []
+        for _ in 0..<30 { statuses.append(try h.get("/clients/1").status) }
+        #expect(statuses.allSatisfy { $0 == 502 }, "\(statuses)")
+    }
+
     @Test func unreachableUpstreamIs502() throws {
         let h = try ClientsHarness()
         let deadPort = h.fake.port
