@@ -106,7 +106,7 @@ struct ChunkedDecoder: Sendable {
                 }
                 // Validated like header fields, then dropped: nothing the
                 // gateway does depends on trailers, and none may alter framing.
-                try FieldLineParser.validate(rest.slice(0..<length &- 2))
+                try FieldLineParser.validateTrailers(rest.slice(0..<length &- 2))
                 state = .done
                 return (i &+ length, .end)
             case .done:

@@ -32,6 +32,19 @@ enum FieldLineParser {
         try forEachField(in: section) { _, _, _, _ in }
     }
 
+    /// ``validate(_:)`` for a trailer section, which also refuses
+    /// Content-Length and Transfer-Encoding: RFC 9110 §6.5.1 forbids sending
+    /// framing fields as trailers, so one there can only be a smuggling
+    /// attempt aimed at a parser that merges trailers into the header section
+    /// (llhttp rejects them too).
+    static func validateTrailers(_ section: UnsafeRawBufferPointer) throws(HTTPParseError) {
+        try forEachField(in: section) { (name, _, _, _) throws(HTTPParseError) in
+            if ASCII.equalsCaseInsensitive(name, "content-length") || ASCII.equalsCaseInsensitive(name, "transfer-encoding") {
+                throw .badRequest("framing field in trailer section")
+            }
+        }
+    }
+
     /// Calls `body` with each field's name, trimmed value, the value's range
     /// in `section`, and whether the value has non-ASCII bytes.
     @inline(__always)

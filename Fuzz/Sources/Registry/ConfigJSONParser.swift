@@ -1,0 +1,1 @@
+../../../Sources/Gateway/Registry/ConfigJSONParser.swift
