@@ -24,7 +24,7 @@ public struct GatewayError: Error, Equatable, Sendable {
         case rateLimited = "rate-limited"
         case upstreamRateLimited = "upstream-rate-limited"
         case headersTooLarge = "header-fields-too-large"
-        case notImplemented = "not-implemented"
+        case unsupportedTransferCoding = "not-implemented"
         case versionNotSupported = "http-version-not-supported"
         case upstreamFailed = "upstream-failed"
         case upstreamUnreachable = "upstream-unreachable"
@@ -58,7 +58,7 @@ public struct GatewayError: Error, Equatable, Sendable {
             case .rateLimited: return (429, "Rate limit exceeded")
             case .upstreamRateLimited: return (429, "Upstream rate limit exceeded")
             case .headersTooLarge: return (431, "Request header fields too large")
-            case .notImplemented: return (501, "Not implemented")
+            case .unsupportedTransferCoding: return (501, "Not implemented")
             case .versionNotSupported: return (505, "HTTP version not supported")
             case .upstreamFailed: return (502, "Upstream failed")
             case .upstreamUnreachable: return (502, "Upstream unreachable")
@@ -84,7 +84,7 @@ public struct GatewayError: Error, Equatable, Sendable {
             case 413: return .contentTooLarge
             case 414: return .uriTooLong
             case 431: return .headersTooLarge
-            case 501: return .notImplemented
+            case 501: return .unsupportedTransferCoding
             case 505: return .versionNotSupported
             default: return .badRequest
             }
