@@ -222,7 +222,7 @@ struct ClientsEndpointTests {
         let r = try h.get("/clients/1")
         let waited = Date().timeIntervalSince(start)
         #expect(r.status == 504)
-        #expect(waited >= 0.9 && waited < 2.5, "waited \(waited)s for a 1s timeout")
+        #expect(waited >= 0.9 && waited < 5, "waited \(waited)s for a 1s timeout")
     }
 
     static let framings: [(String, FakeDaftra.Behaviour)] = {

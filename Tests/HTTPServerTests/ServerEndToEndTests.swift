@@ -154,7 +154,7 @@ struct ServerEndToEndTests {
         let r = try client.readResponse()
         let waited = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
         #expect(r.status == 408)
-        #expect(waited >= 0.15 && waited < 2)
+        #expect(waited >= 0.15 && waited < 5)
         #expect(client.isClosedByPeer())
     }
 
@@ -167,7 +167,7 @@ struct ServerEndToEndTests {
         let start = DispatchTime.now()
         #expect(client.isClosedByPeer())
         let waited = Double(DispatchTime.now().uptimeNanoseconds - start.uptimeNanoseconds) / 1e9
-        #expect(waited >= 0.15 && waited < 2)
+        #expect(waited >= 0.15 && waited < 5)
     }
 
     @Test func ipv6Works() throws {

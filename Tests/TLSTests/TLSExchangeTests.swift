@@ -139,7 +139,7 @@ extension TLSTests {
         let error = try #require(await client.get("/", port: port).failure)
         let elapsed = Date().timeIntervalSince(started)
         #expect(error.kind == .connectTimeout, "\(error)")
-        #expect(elapsed >= 0.25 && elapsed < 1.5, "took \(elapsed)s")
+        #expect(elapsed >= 0.25 && elapsed < 5, "took \(elapsed)s")
         // The transport's own timeout then ends the handshake and frees its session.
         #expect(await eventually { client.context.metrics.failedHandshakes == 1 })
         #expect(await eventually { liveTLSSessions.load(ordering: .relaxed) <= sessionsBefore })
@@ -169,6 +169,8 @@ extension TLSTests {
         }
         let elapsed = Date().timeIntervalSince(started)
         #expect(outcome?.kind == .connectTimeout)
-        #expect(elapsed >= 0.18 && elapsed < 1, "took \(elapsed)s")
+        // The upper bound is loose on purpose: a loaded 2-core CI machine delays the
+        // loop's deadline sweep; without the timeout the call would never return.
+        #expect(elapsed >= 0.18 && elapsed < 5, "took \(elapsed)s")
     }
 }
