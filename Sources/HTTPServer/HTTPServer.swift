@@ -1,7 +1,6 @@
 import Dispatch
 import EventLoop
 import HTTP1
-import Synchronization
 
 /// An HTTP/1.1 server on an ``EventLoopGroup``.
 public final class HTTPServer: Sendable {
@@ -13,7 +12,7 @@ public final class HTTPServer: Sendable {
     public let configuration: HTTPServerConfiguration
     private let contexts: [LoopContext]
     private let gate: ConnectionGate
-    private let listeners: Mutex<[Listener]> = Mutex([])
+    private let listeners: Locked<[Listener]> = Locked([])
     private let streamFactory: StreamFactory
 
     public init(

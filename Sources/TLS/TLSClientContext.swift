@@ -1,5 +1,5 @@
+import EventLoop
 import COpenSSL
-import Synchronization
 
 /// The client side's TLS settings, shared by every upstream connection on every
 /// loop: verification always on (system trust store plus an optional CA file),
@@ -83,7 +83,7 @@ final class SessionHandle: @unchecked Sendable {
 /// The last resumable session of each endpoint (`host:port`), shared by all loops.
 /// Looked up once per new connection, so a lock costs nothing that matters.
 final class SessionCache: Sendable {
-    private let sessions = Mutex<[String: SessionHandle]>([:])
+    private let sessions = Locked<[String: SessionHandle]>([:])
     /// Bounds memory when tenants have their own upstream hosts.
     private let limit = 4096
 

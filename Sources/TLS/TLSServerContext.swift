@@ -1,7 +1,6 @@
 import COpenSSL
 import Glibc
 import EventLoop
-import Synchronization
 
 /// Called when a caller's handshake fails (a plain-HTTP client, an unsupported
 /// version, a client that rejects the certificate), with the peer's address;
@@ -22,7 +21,7 @@ public final class TLSServerContext: Sendable {
     /// Handshake counters of every connection served with this context.
     public let metrics: TLSMetrics
     let failureObserver: TLSHandshakeFailureObserver?
-    private let current: Mutex<SSLContextHandle>
+    private let current: Locked<SSLContextHandle>
 
     /// Loads the chain and key.
     /// - Throws: ``TLSConfigurationError`` naming the file and OpenSSL's reason.
@@ -34,7 +33,7 @@ public final class TLSServerContext: Sendable {
         self.privateKeyPath = privateKeyPath
         self.metrics = metrics
         self.failureObserver = onHandshakeFailure
-        current = Mutex(try Self.load(chain: certificateChainPath, key: privateKeyPath))
+        current = Locked(try Self.load(chain: certificateChainPath, key: privateKeyPath))
     }
 
     /// Loads the files again and, if they are a good pair, serves new

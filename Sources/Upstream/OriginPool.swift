@@ -1,6 +1,5 @@
 import Compression
 import EventLoop
-import Synchronization
 
 /// The connections of one loop to one origin: idle ones kept (most recently
 /// used first) for reuse, a bound on how many exist, and a queue of calls

@@ -1,7 +1,6 @@
 import Dispatch
 import EventLoop
 import Glibc
-import Synchronization
 
 /// Name resolution off the loops: `getaddrinfo` blocks, so it runs on the
 /// group's worker queue and its answer hops back to the asking loop. Answers are
@@ -13,7 +12,7 @@ public final class Resolver: Sendable {
         var expires: UInt64
     }
 
-    private let cache = Mutex<[String: Entry]>([:])
+    private let cache = Locked<[String: Entry]>([:])
     private let ttl: UInt64
     private let workerQueue: DispatchQueue
 

@@ -3,7 +3,6 @@ import EventLoop
 import Foundation
 import Glibc
 import HTTP1
-import Synchronization
 
 /// A Daftra upstream that misbehaves on demand, for end-to-end tests of the
 /// gateway's upstream client.
@@ -155,13 +154,13 @@ final class FakeDaftraCore: Sendable {
         var threads = 0
     }
 
-    let state: Mutex<State>
+    let state: Locked<State>
     let port: UInt16
     private let listener: Int32
     private let threads = DispatchGroup()
 
     init(responder: @escaping FakeDaftra.Responder) throws {
-        state = Mutex(State(responder: responder))
+        state = Locked(State(responder: responder))
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         guard fd >= 0 else { throw SystemError(call: "socket", errno: errno) }
         do {

@@ -1,7 +1,7 @@
+import EventLoop
 import Foundation
 import Glibc
 import HTTP1
-import Synchronization
 
 extension FakeDaftra {
     /// How the fake answers one request.
@@ -108,7 +108,7 @@ extension FakeDaftra {
         }
     }
 
-    private static let gzipCache = Mutex<[[UInt8]: [UInt8]]>([:])
+    private static let gzipCache = Locked<[[UInt8]: [UInt8]]>([:])
 }
 
 /// Writing answers on a blocking socket.

@@ -29,7 +29,7 @@ private final class Tally: Sendable {
     let maxHeld = Atomic<Int>(0)
     let granted = Atomic<Int>(0)
     let refused = Atomic<Int>(0)
-    let events = Mutex<[Int]>([])
+    let events = Locked<[Int]>([])
 
     func hold() {
         let now = held.add(1, ordering: .sequentiallyConsistent).newValue
@@ -239,7 +239,7 @@ struct ConcurrencyLimiterTests {
         // drain runs, so the permit must travel on to the waiter on loop 1.
         let limiter = ConcurrencyLimiter(limit: 1, loops: loops)
         #expect(limiter.tryAcquire())
-        let answers = Mutex<[String]>([])
+        let answers = Locked<[String]>([])
         let soon = MonotonicClock.now() + 20_000_000
         loops[0].queue.sync {
             limiter.acquire(on: loops[0], deadline: soon) { ok in answers.withLock { $0.append("0:\(ok)") } }

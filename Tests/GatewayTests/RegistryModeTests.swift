@@ -1,3 +1,4 @@
+import EventLoop
 import Foundation
 import GatewayTestSupport
 import Synchronization
@@ -159,7 +160,7 @@ struct RegistryModeTests {
             behaviour: { request in request.clientID == 2 ? .hang : .delay(0.3, then: FakeDaftra.daftra(request)) })
         defer { h.stop() }
         // One slow call holds the only permit; a second waits and then goes through.
-        let results = Mutex<[Int]>([])
+        let results = Locked<[Int]>([])
         let group = DispatchGroup()
         for _ in 0..<2 {
             onThread(group) {
@@ -173,7 +174,7 @@ struct RegistryModeTests {
         // Of three sent 100 ms apart, the first holds it to the timeout, one of the
         // two waiting gets it next (loops are served round robin, so not
         // necessarily the older), and the other waits past its bound: 503.
-        let statuses = Mutex<[Int]>([])
+        let statuses = Locked<[Int]>([])
         for _ in 0..<3 {
             onThread(group) {
                 let status = (try? h.get("/clients/2", key: "acme-consumer-key").status) ?? -1

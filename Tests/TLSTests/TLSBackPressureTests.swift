@@ -1,6 +1,5 @@
 import EventLoop
 import Foundation
-import Synchronization
 import Testing
 import Upstream
 @testable import TLS

@@ -4,7 +4,6 @@ import EventLoop
 import Foundation
 import HTTP1
 import HTTPServer
-import Synchronization
 import TLS
 import Upstream
 
@@ -80,7 +79,7 @@ final class TLSServerHarness: Sendable {
 
 /// Errors recorded from any thread.
 final class FailureLog: Sendable {
-    private let errors = Mutex<[TLSError]>([])
+    private let errors = Locked<[TLSError]>([])
 
     func append(_ error: TLSError) { errors.withLock { $0.append(error) } }
     var all: [TLSError] { errors.withLock { $0 } }

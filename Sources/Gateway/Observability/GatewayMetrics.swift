@@ -1,7 +1,7 @@
+import EventLoop
 import CoreMetrics
 import Metrics
 import Prometheus
-import Synchronization
 
 /// The gateway's metrics, recorded through swift-metrics into a private
 /// swift-prometheus registry and rendered at `GET /metrics`.
@@ -24,10 +24,10 @@ public final class GatewayMetrics: Sendable {
 
     public let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
-    private let requestTimers = Mutex<[String: CoreMetrics.Timer]>([:])
-    private let upstreamTimers = Mutex<[String: CoreMetrics.Timer]>([:])
-    private let rateLimited = Mutex<[String: CoreMetrics.Counter]>([:])
-    private let reloads = Mutex<[String: CoreMetrics.Counter]>([:])
+    private let requestTimers = Locked<[String: CoreMetrics.Timer]>([:])
+    private let upstreamTimers = Locked<[String: CoreMetrics.Timer]>([:])
+    private let rateLimited = Locked<[String: CoreMetrics.Counter]>([:])
+    private let reloads = Locked<[String: CoreMetrics.Counter]>([:])
     private let activeRequests: CoreMetrics.Meter
     private let gzipIn: CoreMetrics.Counter
     private let gzipOut: CoreMetrics.Counter
@@ -36,7 +36,7 @@ public final class GatewayMetrics: Sendable {
     private let tlsFull: CoreMetrics.Counter
     private let tlsResumed: CoreMetrics.Counter
     /// Handshake totals already added to the counters (the TLS layer keeps totals).
-    private let tlsSeen = Mutex<(full: Int, resumed: Int)>((0, 0))
+    private let tlsSeen = Locked<(full: Int, resumed: Int)>((0, 0))
 
     public init(version: String) {
         registry = PrometheusCollectorRegistry()
@@ -106,7 +106,7 @@ public final class GatewayMetrics: Sendable {
             .increment()
     }
 
-    private func counter(in cache: borrowing Mutex<[String: CoreMetrics.Counter]>, label: String, key: String,
+    private func counter(in cache: Locked<[String: CoreMetrics.Counter]>, label: String, key: String,
                          dimensions: [(String, String)]) -> CoreMetrics.Counter {
         cache.withLock { counters in
             if let c = counters[key] { return c }

@@ -9,13 +9,13 @@ import Synchronization
 /// atomic generation number per request, so the hot path shares no written
 /// cache line and takes no lock; the lock is taken once per loop per reload.
 public final class RegistryStore: Sendable {
-    private let published: Mutex<ActiveRegistry>
+    private let published: Locked<ActiveRegistry>
     private let generation: Atomic<UInt64>
     private let loops: [EventLoop]
     private let caches: [LoopRegistryCache]
     /// Serialises reloads, so two SIGHUPs in a row cannot both build on the same
     /// old state and drop each other's carried-over limiters.
-    private let reloading = Mutex<Void>(())
+    private let reloading = Locked<Void>(())
     private let succeeded = Atomic<UInt64>(0)
     private let failed = Atomic<UInt64>(0)
 
@@ -23,7 +23,7 @@ public final class RegistryStore: Sendable {
     /// `loops` (``EventLoopGroup/loops``; empty if nothing ever waits, as in tests).
     public init(_ registry: TenantRegistry, loops: [EventLoop]) {
         let initial = ActiveRegistry(registry: registry, generation: 1, previous: nil, loops: loops)
-        self.published = Mutex(initial)
+        self.published = Locked(initial)
         self.generation = Atomic(1)
         self.loops = loops
         self.caches = loops.map { _ in LoopRegistryCache(initial) }
