@@ -33,6 +33,7 @@ bin=""
 rss_target_mib=32
 rss_target_conns=256
 rps_target=1.0
+upstream_tls=0
 
 usage() {
     cat <<EOF
@@ -50,6 +51,11 @@ Usage: bash Benchmarks/bench-clients.sh [options]
   --upstream-gzip on|off whether the upstream gzips for callers that ask (default $upstream_gzip;
                          "on" makes the gateway inflate, the proxy asks for identity)
   --gzip-level N         gzip level of both the gateway and the proxy, 1-9 (default $gzip_level)
+  --upstream-tls         the upstream serves HTTPS (a test CA and a leaf for 127.0.0.1 and
+                         localhost, made for the run; TLS 1.2+, session tickets); the gateway
+                         trusts the CA through --ca-file, the proxy verifies it and reuses
+                         sessions (proxy_ssl_session_reuse); the report adds the upstream TLS
+                         handshakes per 10 000 requests and the share of them resumed
   --fields LIST          the ?fields= list the gateway projects (default $fields);
                          the projection must reach 256 bytes, or gzip would not apply
   --no-build             skip 'swift build -c release --product daftra-gateway'
@@ -86,6 +92,7 @@ while (($# > 0)); do
     --upstream-gzip) upstream_gzip="${2-}"; shift 2 ;;
     --gzip-level) gzip_level="${2-}"; shift 2 ;;
     --fields) fields="${2-}"; shift 2 ;;
+    --upstream-tls) upstream_tls=1; shift ;;
     --no-build) build=0; shift ;;
     --bin) bin="${2-}"; build=0; shift 2 ;;
     --keep) BENCH_KEEP_TMP=1; shift ;;
@@ -104,7 +111,7 @@ done
 [[ "$fields" =~ ^[a-z0-9_]+(,[a-z0-9_]+)*$ ]] || die "--fields takes names separated by commas, not '$fields'"
 
 bench_init
-ensure_tools wrk nginx curl jq
+ensure_tools wrk nginx curl jq openssl
 ((build)) && build_gateway "$root"
 bin="${bin:-$root/.build/release/daftra-gateway}"
 [[ -x "$bin" ]] || die "no gateway executable at $bin"
@@ -125,18 +132,56 @@ envelope="$here/nginx/client-envelope.json"
 path="/clients/1?fields=$fields"
 wrk_headers=(-H "X-Daftra-Subdomain: $tenant" -H "Authorization: Bearer t" -H "Accept-Encoding: gzip")
 
-log "starting the nginx upstream on $host:$up_port (worker_processes $upstream_workers, gzip $upstream_gzip)"
+# With --upstream-tls: a CA and a leaf for 127.0.0.1 (the gateway's upstream host, an IP
+# SAN) and localhost (the proxy's proxy_ssl_name: nginx verifies DNS names only), ECDSA
+# P-256 as a production certificate would likely be. Made per run: nothing expires in git.
+up_scheme=http
+up_listen_ssl=""
+up_tls=""
+conn_log="$BENCH_TMP/upstream-connections.log"
+up_conn_log=""
+make_test_pki() {
+    local dir="$BENCH_TMP/pki"
+    mkdir -p "$dir"
+    (
+        cd "$dir"
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+            -subj "/CN=bench test CA" -keyout ca.key -out ca.pem \
+            -addext basicConstraints=critical,CA:TRUE -addext keyUsage=critical,keyCertSign
+        openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+            -subj "/CN=localhost" -keyout leaf.key -out leaf.csr
+        printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' >leaf.ext
+        openssl x509 -req -in leaf.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 2 \
+            -extfile leaf.ext -out leaf.pem
+        chmod a+r ./*.pem ./*.key
+    ) >"$BENCH_TMP/pki.log" 2>&1 || { cat "$BENCH_TMP/pki.log" >&2; die "openssl could not make the test certificates"; }
+}
+if ((upstream_tls)); then
+    make_test_pki
+    up_scheme=https
+    up_listen_ssl=" ssl"
+    up_tls="ssl_certificate $BENCH_TMP/pki/leaf.pem; ssl_certificate_key $BENCH_TMP/pki/leaf.key;
+        ssl_protocols TLSv1.2 TLSv1.3; ssl_session_tickets on; ssl_session_cache shared:bench:10m;"
+    up_conn_log="access_log $conn_log connection if=\$new_connection;"
+    BENCH_CURL_ARGS=(--cacert "$BENCH_TMP/pki/ca.pem")
+fi
+
+log "starting the nginx upstream on $host:$up_port ($up_scheme, worker_processes $upstream_workers, gzip $upstream_gzip)"
 make_client_docroot "$BENCH_TMP/docroot" "$envelope"
 nginx_start upstream "$here/nginx/upstream.conf.template" \
     HOST="$host" PORT="$up_port" WORKERS="$upstream_workers" DOCROOT="$BENCH_TMP/docroot" \
-    UPSTREAM_GZIP="$upstream_gzip" HEALTH_URL="http://$host:$up_port/$tenant/api2/clients/1.json"
+    UPSTREAM_GZIP="$upstream_gzip" LISTEN_SSL="$up_listen_ssl" TLS="$up_tls" CONN_LOG="$up_conn_log" \
+    HEALTH_URL="$up_scheme://$host:$up_port/$tenant/api2/clients/1.json"
+BENCH_CURL_ARGS=()
 up_pid=$BENCH_LAST_PID
 up_workers="$(child_pids "$up_pid")"
 
 log "starting the gateway on $host:$gw_port (--loops $loops, --gzip-level $gzip_level)"
 # --drain-delay 0s only shortens the exit at the end; serving is unaffected.
+gw_tls_args=()
+((upstream_tls)) && gw_tls_args=(--ca-file "$BENCH_TMP/pki/ca.pem")
 start_gateway "$bin" "$host" "$gw_port" --loops "$loops" --log-level info --drain-delay 0s \
-    --upstream "http://$host:$up_port/{subdomain}/api2" --gzip-level "$gzip_level"
+    --upstream "$up_scheme://$host:$up_port/{subdomain}/api2" --gzip-level "$gzip_level" "${gw_tls_args[@]}"
 gw_pid=$BENCH_LAST_PID
 
 # The shared template proxies to /api2/clients/{id}.json; here it takes the tenant's path,
@@ -146,6 +191,18 @@ sed "s|proxy_pass http://daftra/api2/|proxy_pass http://daftra/$tenant/api2/|" \
     "$here/nginx/proxy.conf.template" >"$proxy_template"
 grep -q "proxy_pass http://daftra/$tenant/api2/" "$proxy_template" ||
     die "nginx/proxy.conf.template: its proxy_pass line changed; cannot point it at /$tenant/api2/"
+if ((upstream_tls)); then
+    # Verified like the gateway's; sessions reused across the pool's connections.
+    sed -i -e "s|proxy_pass http://daftra/|proxy_pass https://daftra/|" \
+        -e "/proxy_pass https:\/\/daftra\//a\\
+            proxy_ssl_trusted_certificate $BENCH_TMP/pki/ca.pem;\\
+            proxy_ssl_verify on;\\
+            proxy_ssl_name localhost;\\
+            proxy_ssl_server_name on;\\
+            proxy_ssl_protocols TLSv1.2 TLSv1.3;\\
+            proxy_ssl_session_reuse on;" "$proxy_template"
+    grep -q "proxy_ssl_session_reuse on;" "$proxy_template" || die "could not add the proxy's TLS directives"
+fi
 log "starting the nginx proxy on $host:$px_port (worker_processes $workers, gzip_comp_level $gzip_level)"
 nginx_start proxy "$proxy_template" \
     HOST="$host" PORT="$px_port" WORKERS="$workers" UPSTREAM_HOST="$host" UPSTREAM_PORT="$up_port" \
@@ -221,6 +278,16 @@ ensure_alive() {
     done
 }
 
+# handshakes: "TOTAL RESUMED" upstream TLS handshakes so far (new connections to the
+# upstream, from its connection log); "0 0" over plain HTTP.
+handshakes() {
+    if ((upstream_tls)) && [[ -f "$conn_log" ]]; then
+        awk '{ n++ } $1 == "r" { r++ } END { printf "%d %d\n", n, r }' "$conn_log"
+    else
+        echo "0 0"
+    fi
+}
+
 # warm SERVER C: a short run whose figures are dropped; errors still count.
 warm() {
     local server="$1" c="$2" out="$BENCH_TMP/warmup-$1-c$2.txt" problem status=0
@@ -236,24 +303,26 @@ warm() {
 # measure SERVER C ROUND: one measured run; appends a row to $results.
 measure() {
     local server="$1" c="$2" round="$3" out="$BENCH_TMP/run-$1-c$2-r$3.txt"
-    local pids u0 s0 u1 s1 up0 up1 status=0 problem
+    local pids u0 s0 u1 s1 up0 up1 hs0 rs0 hs1 rs1 status=0 problem
     pids="$(server_pids "$server")"
     # shellcheck disable=SC2086
     read -r u0 s0 <<<"$(cpu_split $pids)"
     # shellcheck disable=SC2086
     up0="$(cpu_ticks $up_pid $up_workers)"
+    read -r hs0 rs0 <<<"$(handshakes)"
     run_wrk "$out" "$threads" "$c" "$duration" "$(url_of "$server")" "${wrk_headers[@]}" || status=$?
     # shellcheck disable=SC2086
     read -r u1 s1 <<<"$(cpu_split $pids)"
     # shellcheck disable=SC2086
     up1="$(cpu_ticks $up_pid $up_workers)"
+    read -r hs1 rs1 <<<"$(handshakes)"
     ensure_alive "$server c=$c round $round"
     ((status == 0)) || failures+=("$server c=$c round $round: wrk exited with status $status ($(tail -n1 "$out"))")
     problem="$(wrk_check "$out")"
     [[ -z "$problem" ]] || failures+=("$server c=$c round $round: $problem")
     grep -q '^BENCH ' "$out" || return 0
 
-    local requests rps p50 p99 cpu up_cpu sys_pct hwm_a hwm_b rss_now bytes
+    local requests rps p50 p99 cpu up_cpu sys_pct hwm_a hwm_b rss_now bytes hs_per resumed
     requests="$(wrk_value "$out" requests)"
     rps="$(wrk_rps "$out")"
     p50="$(us_to_ms "$(wrk_value "$out" p50_us)")"
@@ -261,6 +330,11 @@ measure() {
     cpu="$(us_per_request $((u1 - u0 + s1 - s0)) "$requests")"
     up_cpu="$(us_per_request $((up1 - up0)) "$requests")"
     sys_pct="$(awk -v s=$((s1 - s0)) -v t=$((u1 - u0 + s1 - s0)) 'BEGIN { printf "%.0f", t ? 100 * s / t : 0 }')"
+    hs_per="-" resumed="-"
+    if ((upstream_tls)); then
+        hs_per="$(awk -v h=$((hs1 - hs0)) -v n="$requests" 'BEGIN { printf "%.1f", n ? h * 10000 / n : 0 }')"
+        resumed="$(awk -v r=$((rs1 - rs0)) -v h=$((hs1 - hs0)) 'BEGIN { printf "%.0f", h ? 100 * r / h : 0 }')"
+    fi
     bytes="$(awk -v b="$(wrk_value "$out" bytes)" -v n="$requests" 'BEGIN { printf "%.0f", n ? b / n : 0 }')"
     if [[ "$server" == gateway ]]; then
         hwm_a="$(status_kb "$gw_pid" VmHWM)"
@@ -273,8 +347,8 @@ measure() {
         rss_now="-"
         bytes_proxy="$bytes"
     fi
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$server" "$round" "$rps" \
-        "$p50" "$p99" "$cpu" "$hwm_a" "$hwm_b" "$rss_now" "$requests" "$sys_pct" "$up_cpu" >>"$results"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$c" "$server" "$round" "$rps" \
+        "$p50" "$p99" "$cpu" "$hwm_a" "$hwm_b" "$rss_now" "$requests" "$sys_pct" "$up_cpu" "$hs_per" "$resumed" >>"$results"
     log "$(printf '%-7s c=%-4s round %s: %10s req/s  p50 %7s ms  p99 %7s ms  %6s µs CPU/req  peak RSS %s kB' \
         "$server" "$c" "$round" "$rps" "$p50" "$p99" "$cpu" "$hwm_a")"
 }
@@ -314,7 +388,12 @@ echo "wrk -t$threads --latency, ${duration}s per run, $rounds round(s) per serve
     "interleaved gateway/proxy, ${warmup}s warm-up; $(nproc) cores shared by wrk, the upstream and the server"
 echo "request headers: X-Daftra-Subdomain: $tenant, Authorization: Bearer t, Accept-Encoding: gzip"
 echo "load average before: $load_before; after: $load_after; measuring took $((SECONDS - t_start))s"
-echo "upstream: nginx, worker_processes $upstream_workers, the $(wc -c <"$envelope")-byte envelope" \
+if ((upstream_tls)); then
+    up_desc="HTTPS (TLS 1.2+, ECDSA P-256 leaf from a test CA, session tickets and cache)"
+else
+    up_desc="plain HTTP"
+fi
+echo "upstream: nginx over $up_desc, worker_processes $upstream_workers, the $(wc -c <"$envelope")-byte envelope" \
     "$(basename "$envelope") at /$tenant/api2/clients/1.json, gzip $upstream_gzip; not counted as server CPU"
 echo "gateway:  $bin --loops $loops --gzip-level $gzip_level, request log to /dev/null;" \
     "projects ?fields= to ${projected_bytes:-?} bytes of JSON, ${bytes_gateway:-?} bytes on the wire"
@@ -324,13 +403,15 @@ echo "          (nginx cannot project fields: it ignores ?fields= and passes the
 echo
 echo "Every run (CPU = server utime+stime over the run / requests, sys = its kernel share; upstream = the"
 echo "upstream nginx's CPU µs per request in the same run; peak RSS = VmHWM, for the proxy the largest"
-echo "worker / the workers' sum; RSS now = the gateway's VmRSS after the run):"
-printf '  %-5s %-8s %5s %11s %9s %9s %11s %5s %9s %17s %10s\n' \
-    conns server round "req/s" "p50 ms" "p99 ms" "CPU µs/req" "sys" "upstream" "peak RSS kB" "RSS now kB"
-while IFS=$'\t' read -r c s r rps p50 p99 cpu ha hb now _ sys up; do
+echo "worker / the workers' sum; RSS now = the gateway's VmRSS after the run; hs/10k = upstream TLS"
+echo "handshakes per 10 000 requests, new connections the upstream saw, and the share of them resumed):"
+printf '  %-5s %-8s %5s %11s %9s %9s %11s %5s %9s %17s %10s %8s %7s\n' \
+    conns server round "req/s" "p50 ms" "p99 ms" "CPU µs/req" "sys" "upstream" "peak RSS kB" "RSS now kB" "hs/10k" "resumed"
+while IFS=$'\t' read -r c s r rps p50 p99 cpu ha hb now _ sys up hs res; do
     if [[ "$s" == gateway ]]; then peak="$ha"; else peak="$ha / $hb"; fi
-    printf '  %-5s %-8s %5s %11s %9s %9s %11s %5s %9s %17s %10s\n' \
-        "$c" "$s" "$r" "$rps" "$p50" "$p99" "$cpu" "$sys%" "$up" "$peak" "$now"
+    [[ "$res" == - ]] || res="$res%"
+    printf '  %-5s %-8s %5s %11s %9s %9s %11s %5s %9s %17s %10s %8s %7s\n' \
+        "$c" "$s" "$r" "$rps" "$p50" "$p99" "$cpu" "$sys%" "$up" "$peak" "$now" "$hs" "$res"
 done <"$results"
 
 all_pass=1
@@ -367,6 +448,10 @@ for c in $connections; do
     v="$(verdict ge "$n_cpu" "$g_cpu")"
     [[ "$v" == PASS ]] || all_pass=0
     echo "  target CPU per request <= the proxy's: $v (${r_cpu}x)"
+    if ((upstream_tls)); then
+        echo "  upstream TLS handshakes per 10 000 requests (median): gateway $(med gateway "$c" 14)" \
+            "($(med gateway "$c" 15)% resumed), proxy $(med proxy "$c" 14) ($(med proxy "$c" 15)% resumed)"
+    fi
 done
 
 echo

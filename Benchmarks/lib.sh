@@ -14,6 +14,8 @@ BENCH_KEEP_TMP="${BENCH_KEEP_TMP:-0}"
 BENCH_PIDS=()
 BENCH_LAST_PID=""
 BENCH_WRK_PID=""
+# Extra curl arguments for readiness checks (--cacert for an HTTPS server with a test CA).
+BENCH_CURL_ARGS=()
 BENCH_APT_UPDATED=0
 BENCH_CLK_TCK="$(getconf CLK_TCK 2>/dev/null || echo 100)"
 
@@ -219,7 +221,7 @@ wait_for_http() {
     local url="$1" pid="$2" seconds="$3" i
     for ((i = 0; i < seconds * 10; i++)); do
         kill -0 "$pid" 2>/dev/null || return 1
-        curl -fsS -o /dev/null --max-time 1 "$url" 2>/dev/null && return 0
+        curl -fsS -o /dev/null --max-time 1 "${BENCH_CURL_ARGS[@]}" "$url" 2>/dev/null && return 0
         sleep 0.1
     done
     return 1
