@@ -28,17 +28,13 @@ binary="$(ls -d "$build"/debug/*PackageTests.xctest | head -n 1)"
 
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-# Swift keeps an object's weak-reference side table behind a tagged pointer in
-# the object's header, which LeakSanitizer cannot follow: every live object that
-# was ever weakly referenced would be reported. Only those allocations are
-# suppressed (the frame is Swift's runtime, never OpenSSL or this project).
-cat > "$work/suppressions" <<'EOF'
-leak:formWeakReference
-EOF
+# The allocations that are not leaks (Swift's weak-reference side tables,
+# process-lifetime globals) are listed, with reasons, in the shared file.
+suppressions="$package/scripts/lsan-suppressions.txt"
 
 set +e
 ASAN_OPTIONS="detect_leaks=1:halt_on_error=1" \
-LSAN_OPTIONS="suppressions=$work/suppressions:print_suppressions=1" \
+LSAN_OPTIONS="suppressions=$suppressions:print_suppressions=1" \
     "$binary" --testing-library swift-testing --filter "$filter" > "$work/log" 2>&1
 status=$?
 set -e
