@@ -10,7 +10,12 @@ public enum FieldsError: Error, Equatable, Sendable {
 public struct FieldSelection: Equatable, Sendable {
     /// The requested names, trimmed, each once, in request order.
     public let names: [String]
+    /// Hashed lookup, built only for long selections (see ``contains(_:)``).
     private let lookup: Set<ExactName>
+
+    /// Up to this many names, lookups and repeat checks compare bytes one by one:
+    /// a request names a handful of fields, and hashing each costs more.
+    static let linearLimit = 16
 
     /// Builds a selection from already decoded names (trimmed, empties dropped,
     /// duplicates kept once).
@@ -23,8 +28,15 @@ public struct FieldSelection: Equatable, Sendable {
     /// Drops empty names and repeats, keeping first occurrences in order.
     private init(trimmed names: [String]) throws(FieldsError) {
         var ordered: [String] = []
+        ordered.reserveCapacity(names.count)
         var lookup = Set<ExactName>()
-        for name in names where !name.isEmpty && lookup.insert(ExactName(name)).inserted {
+        for name in names where !name.isEmpty {
+            if ordered.count < Self.linearLimit {
+                guard !ordered.contains(where: { exactlyEqual($0, name) }) else { continue }
+            } else {
+                if lookup.isEmpty { lookup = Set(ordered.map(ExactName.init)) }
+                guard lookup.insert(ExactName(name)).inserted else { continue }
+            }
             ordered.append(name)
         }
         guard !ordered.isEmpty else { throw .empty }
@@ -44,37 +56,60 @@ public struct FieldSelection: Equatable, Sendable {
     ///   characters in a name (no Client key contains them, and names are echoed
     ///   in error answers); ``FieldsError/empty`` when no name remains.
     public static func parse<Bytes: Sequence<UInt8>>(_ raw: Bytes) throws(FieldsError) -> FieldSelection {
-        var decoded: [UInt8] = []
-        decoded.reserveCapacity(raw.underestimatedCount)
-        var iterator = raw.makeIterator()
-        while let byte = iterator.next() {
-            switch byte {
-            case UInt8(ascii: "%"):
-                guard let high = iterator.next().flatMap(JSONScanner.hexValue),
-                      let low = iterator.next().flatMap(JSONScanner.hexValue)
+        // The query string is contiguous UTF-8 (the request head's bytes): one
+        // pass over it, without copying it into an array first.
+        let parsed = raw.withContiguousStorageIfAvailable { bytes -> Result<FieldSelection, FieldsError> in
+            Result { () throws(FieldsError) in try parse(buffer: bytes) }
+        }
+        if let parsed { return try parsed.get() }
+        let bytes = Array(raw)
+        return try bytes.withUnsafeBufferPointer { (buffer) throws(FieldsError) in try parse(buffer: buffer) }
+    }
+
+    /// Percent-decodes and splits in one pass: a decoded comma (`,` or `%2C`)
+    /// ends a name.
+    private static func parse(buffer raw: UnsafeBufferPointer<UInt8>) throws(FieldsError) -> FieldSelection {
+        var names: [String] = []
+        var name: [UInt8] = []
+        name.reserveCapacity(32)
+        var i = 0
+        while i < raw.count {
+            var byte = raw[i]
+            i += 1
+            if byte == UInt8(ascii: "%") {
+                guard i + 1 < raw.count, let high = JSONScanner.hexValue(raw[i]),
+                      let low = JSONScanner.hexValue(raw[i + 1])
                 else {
                     throw .malformed(reason: "invalid percent-escape")
                 }
-                decoded.append(high << 4 | low)
-            case UInt8(ascii: "+"):
-                decoded.append(UInt8(ascii: " "))
-            default:
-                decoded.append(byte)
+                byte = high << 4 | low
+                i += 2
+            } else if byte == UInt8(ascii: "+") {
+                byte = UInt8(ascii: " ")
+            }
+            if byte == UInt8(ascii: ",") {
+                try finish(&name, into: &names)
+            } else {
+                name.append(byte)
             }
         }
-        var names: [String] = []
-        for entry in decoded.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false) {
-            let name = trim(entry)
-            guard !name.isEmpty else { continue }
-            guard !name.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
-                throw .malformed(reason: "control character in a field name")
-            }
-            guard let text = String(validating: name, as: UTF8.self) else {
-                throw .malformed(reason: "field name is not UTF-8")
-            }
-            names.append(text)
-        }
+        try finish(&name, into: &names)
         return try FieldSelection(trimmed: names)
+    }
+
+    /// Appends the name collected in `bytes` (trimmed, checked) unless it is
+    /// empty, and empties `bytes` for the next one.
+    private static func finish(_ bytes: inout [UInt8], into names: inout [String]) throws(FieldsError) {
+        defer { bytes.removeAll(keepingCapacity: true) }
+        let name = trim(bytes[...])
+        guard !name.isEmpty else { return }
+        guard !name.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
+            throw .malformed(reason: "control character in a field name")
+        }
+        guard let text = String(validating: name, as: UTF8.self) else {
+            throw .malformed(reason: "field name is not UTF-8")
+        }
+        names.append(text)
     }
 
     /// Parses the raw `fields` value given as text.
@@ -84,8 +119,7 @@ public struct FieldSelection: Equatable, Sendable {
 
     /// Whether the selection names `name` (byte-exact).
     public func contains(_ name: String) -> Bool {
-        // A request names a handful of fields: comparing lengths first beats hashing.
-        if names.count <= 16 {
+        if lookup.isEmpty {
             return names.contains { exactlyEqual($0, name) }
         }
         return lookup.contains(ExactName(name))

@@ -77,6 +77,26 @@ import Testing
         #expect(!many.contains(decomposed) && !many.contains("f40"))
     }
 
+    @Test func aSequenceWithoutContiguousStorageParsesAlike() throws {
+        let raw = "id,%20email,id"
+        let lazy = raw.utf8.lazy.map { $0 }  // no contiguous storage: the copying path
+        #expect(try FieldSelection.parse(lazy).names == ["id", "email"])
+    }
+
+    /// Past a handful of names, repeats and lookups go through a hash set.
+    @Test func longSelectionsKeepOrderDropRepeatsAndLookUp() throws {
+        let names = (0..<40).map { "field_\($0)" }
+        let raw = (names + names.reversed() + ["field_3", "field_39"]).joined(separator: ",")
+        let selection = try FieldSelection.parse(Substring(raw))
+        #expect(selection.names == names)
+        for name in names { #expect(selection.contains(name)) }
+        #expect(!selection.contains("field_40"))
+        #expect(!selection.contains("FIELD_1"))
+        let short = try FieldSelection.parse("a,b,a")
+        #expect(short.names == ["a", "b"])
+        #expect(short.contains("b") && !short.contains("c"))
+    }
+
     @Test func initialiserTrimsAndDeduplicates() throws {
         #expect(try FieldSelection(names: [" id", "id ", "", "email"]).names == ["id", "email"])
         #expect(throws: FieldsError.empty) { try FieldSelection(names: ["", "  "]) }

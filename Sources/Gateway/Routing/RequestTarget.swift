@@ -19,15 +19,22 @@ public struct RequestTarget: Sendable, Equatable {
         }
     }
 
-    /// The raw (still percent-encoded) value of the first query parameter `name`.
+    /// The raw (still percent-encoded) value of the first query parameter `name`,
+    /// matched byte for byte.
     public func queryValue(_ name: String) -> Substring? {
         guard let query else { return nil }
-        for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
-            if let eq = pair.firstIndex(of: "=") {
-                if pair[..<eq] == name[...] { return pair[pair.index(after: eq)...] }
-            } else if pair == name[...] {
-                return ""
+        // Bytes, not Characters: no Unicode comparison and no array of pairs per
+        // request. `&` and `=` are ASCII, so every cut falls on a scalar boundary.
+        let bytes = query.utf8
+        var start = bytes.startIndex
+        while start < bytes.endIndex {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "&")) ?? bytes.endIndex
+            let equals = bytes[start..<end].firstIndex(of: UInt8(ascii: "="))
+            if start < end, bytes[start..<(equals ?? end)].elementsEqual(name.utf8) {
+                guard let equals else { return "" }
+                return Substring(bytes[bytes.index(after: equals)..<end])
             }
+            start = end < bytes.endIndex ? bytes.index(after: end) : end
         }
         return nil
     }

@@ -1,0 +1,48 @@
+@testable import Gateway
+import Testing
+
+@Suite("RequestTarget")
+struct RequestTargetTests {
+    @Test func pathAndQueryAreSplitAtTheFirstQuestionMark() {
+        let t = RequestTarget("/clients/7?fields=id,email&x=?")
+        #expect(t.path == "/clients/7")
+        #expect(t.query == "fields=id,email&x=?")
+        #expect(RequestTarget("/livez").query == nil)
+        #expect(RequestTarget("/livez?").query == "")
+    }
+
+    @Test func absoluteFormDropsSchemeAndAuthority() {
+        let t = RequestTarget("http://gw.internal:8080/clients/1?fields=id")
+        #expect(t.path == "/clients/1")
+        #expect(t.query == "fields=id")
+        #expect(RequestTarget("http://gw.internal").path == "/")
+    }
+
+    @Test(arguments: [
+        ("fields=id,email", "id,email"),
+        ("a=1&fields=id&fields=name", "id"),  // the first one wins
+        ("&&fields=id&", "id"),  // empty pairs are skipped
+        ("fields=", ""),
+        ("fields", ""),  // a bare name has an empty value
+        ("fields=a=b", "a=b"),  // only the first = separates
+        ("fields=%2C", "%2C"),  // still percent-encoded
+        ("x=1&fields=last", "last"),
+    ])
+    func queryValueFindsTheFirstParameter(query: String, value: String) {
+        #expect(RequestTarget("/c?" + query).queryValue("fields") == Substring(value))
+    }
+
+    @Test(arguments: ["", "field=id", "fieldss=id", "Fields=id", "xfields=id", "a=fields", "a=1&b=fields=id"])
+    func queryValueIsAbsentWithoutAnExactName(query: String) {
+        #expect(RequestTarget("/c?" + query).queryValue("fields") == nil)
+        #expect(RequestTarget("/c").queryValue("fields") == nil)
+    }
+
+    @Test func namesMatchByteForByteNotByCanonicalEquivalence() {
+        // "é" precomposed (U+00E9) and decomposed (e + U+0301) are equal Characters
+        // but different bytes; a parameter name is bytes.
+        let target = RequestTarget("/c?caf\u{0065}\u{0301}=1&caf\u{00E9}=2")
+        #expect(target.queryValue("caf\u{00E9}") == "2")
+        #expect(target.queryValue("caf\u{0065}\u{0301}") == "1")
+    }
+}
