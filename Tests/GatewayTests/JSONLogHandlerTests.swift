@@ -218,6 +218,26 @@ struct JSONLogHandlerTests {
         }
     }
 
+    @Test("integers are written as their decimal digits, extremes included")
+    func integersAreDecimalDigits() {
+        func json(_ value: some JSONLogLiteral) -> String {
+            var out: [UInt8] = []
+            value.appendJSON(to: &out)
+            return String(decoding: out, as: UTF8.self)
+        }
+        for value in [0, 7, -7, 10, -10, 200, 1_234_567_890, Int.max, Int.min] {
+            #expect(json(value) == String(value))
+        }
+        #expect(json(UInt64.max) == "18446744073709551615")
+        #expect(json(Int8.min) == "-128")
+        #expect(json(Int8.max) == "127")
+        #expect(json(UInt8(0)) == "0")
+        // Appends after what is there.
+        var out = Array("x".utf8)
+        Int(42).appendJSON(to: &out)
+        #expect(String(decoding: out, as: UTF8.self) == "x42")
+    }
+
     @Test("control characters use the short escapes or \\u00XX")
     func escapeSpelling() throws {
         var out: [UInt8] = []

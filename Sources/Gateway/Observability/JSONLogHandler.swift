@@ -87,11 +87,20 @@ public struct JSONLogHandler: LogHandler {
         out.append(contentsOf: event.level.rawValue.utf8)
         out.append(contentsOf: #"","msg":"#.utf8)
         JSONLogEncoding.appendString(event.message.description, to: &out)
-        if case .stringConvertible(let value)? = fields[Self.recordKey], let record = value as? any JSONLogRecord {
+        if case .stringConvertible(let value)? = fields[Self.recordKey] {
             // A record writes its own members, in its own order (see JSONLogRecord).
-            fields[Self.recordKey] = nil
-            out.append(UInt8(ascii: ","))
-            record.appendJSONMembers(to: &out)
+            // The access line first: a cast to a concrete type compares metadata,
+            // one to a protocol looks the conformance up (the costlier half of
+            // this function when profiled).
+            if let access = value as? AccessLogRecord {
+                fields[Self.recordKey] = nil
+                out.append(UInt8(ascii: ","))
+                access.appendJSONMembers(to: &out)
+            } else if let record = value as? any JSONLogRecord {
+                fields[Self.recordKey] = nil
+                out.append(UInt8(ascii: ","))
+                record.appendJSONMembers(to: &out)
+            }
         }
         for key in fields.keys.sorted() {
             out.append(UInt8(ascii: ","))

@@ -25,8 +25,23 @@ protocol JSONLogLiteral {
 }
 
 extension JSONLogLiteral where Self: BinaryInteger {
+    /// Decimal digits straight into the line: `String(self)` would build and
+    /// free a string for every status and byte count of every request.
     func appendJSON(to out: inout [UInt8]) {
-        out.append(contentsOf: String(self).utf8)
+        if self == 0 {
+            out.append(UInt8(ascii: "0"))
+            return
+        }
+        if self < 0 { out.append(UInt8(ascii: "-")) }
+        // magnitude covers Int.min, whose negation does not fit an Int.
+        var rest = self.magnitude
+        let start = out.count
+        while rest != 0 {
+            let (quotient, digit) = rest.quotientAndRemainder(dividingBy: 10)
+            out.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: digit))
+            rest = quotient
+        }
+        out[start...].reverse()
     }
 }
 
