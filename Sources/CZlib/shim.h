@@ -4,9 +4,9 @@
 #include <zlib.h>
 
 /* deflateInit2 and inflateInit2 are function-like macros, which Swift cannot import. */
-static inline int czlib_deflate_init_gzip(z_streamp stream, int level) {
-    /* windowBits 15 + 16 asks zlib for a gzip wrapper; memLevel 8 is zlib's default. */
-    return deflateInit2(stream, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+static inline int czlib_deflate_init_gzip(z_streamp stream, int level, int window_bits, int mem_level) {
+    /* windowBits + 16 asks zlib for a gzip wrapper (window_bits 9-15, mem_level 1-9). */
+    return deflateInit2(stream, level, Z_DEFLATED, window_bits + 16, mem_level, Z_DEFAULT_STRATEGY);
 }
 
 static inline int czlib_inflate_init_gzip(z_streamp stream) {

@@ -5,6 +5,7 @@
 public struct CompressionError: Error, Equatable, Hashable, Sendable, CustomStringConvertible {
     private enum Code: Hashable, Sendable {
         case invalidLevel
+        case invalidWindow
         case tooLarge
         case corrupt
         case truncated
@@ -20,6 +21,9 @@ public struct CompressionError: Error, Equatable, Hashable, Sendable, CustomStri
 
     /// The compression level was outside 1–9.
     public static let invalidLevel = CompressionError(.invalidLevel)
+
+    /// The window size (9–15 bits) or memory level (1–9) was out of range.
+    public static let invalidWindow = CompressionError(.invalidWindow)
 
     /// The decoded body grew past the inflater's output limit (a likely decompression bomb).
     public static let tooLarge = CompressionError(.tooLarge)
@@ -41,6 +45,7 @@ public struct CompressionError: Error, Equatable, Hashable, Sendable, CustomStri
     public var description: String {
         switch code {
         case .invalidLevel: "gzip level must be between 1 and 9"
+        case .invalidWindow: "gzip window bits must be 9-15 and memory level 1-9"
         case .tooLarge: "decoded body exceeds the size limit"
         case .corrupt: "invalid gzip data"
         case .truncated: "gzip data ended early"

@@ -17,7 +17,8 @@ public final class GzipDeflater {
     /// and checks it on every call, so the stream must never move.
     private let stream: UnsafeMutablePointer<z_stream>
 
-    /// `deflateReset` clears a 64 KB hash table; a fresh stream does not need it.
+    /// `deflateReset` clears the hash table (64 KB at memory level 8); a fresh
+    /// stream does not need it.
     private var needsReset = false
 
     /// Where zlib writes before the member is copied to the caller's array: writing into the
@@ -29,16 +30,25 @@ public final class GzipDeflater {
     /// ones are written in slices of this size, so a rare huge body pins no more memory.
     private static let scratchLimit = 256 * 1024
 
+    /// The LZ77 window is 2^windowBits bytes.
+    public let windowBits: Int32
+
     /// Creates the stream up front so that compressing never fails.
     ///
-    /// - Parameter level: 1 (fastest) to 9 (smallest output).
-    /// - Throws: `CompressionError.invalidLevel` outside 1–9; `.outOfMemory` or
-    ///   `.libraryMismatch` if zlib cannot start.
-    public init(level: Int32) throws(CompressionError) {
+    /// - Parameters:
+    ///   - level: 1 (fastest) to 9 (smallest output).
+    ///   - windowBits: 9–15, the LZ77 window (zlib's default 15: 32 KB).
+    ///   - memoryLevel: 1–9, the hash table is 2^(memoryLevel+7) entries (zlib's
+    ///     default 8). Smaller ones suit small bodies: `deflateReset` clears the
+    ///     whole table for every member (see ``GzipEncoder``).
+    /// - Throws: `CompressionError.invalidLevel` outside 1–9, `.invalidWindow` for
+    ///   the other two; `.outOfMemory` or `.libraryMismatch` if zlib cannot start.
+    public init(level: Int32, windowBits: Int32 = 15, memoryLevel: Int32 = 8) throws(CompressionError) {
         guard (1...9).contains(level) else { throw .invalidLevel }
+        guard (9...15).contains(windowBits), (1...9).contains(memoryLevel) else { throw .invalidWindow }
         let stream = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
         stream.initialize(to: z_stream())
-        let status = czlib_deflate_init_gzip(stream, level)
+        let status = czlib_deflate_init_gzip(stream, level, windowBits, memoryLevel)
         guard status == Z_OK else {
             // No state was allocated by zlib on failure, so there is nothing to deflateEnd.
             stream.deinitialize(count: 1)
@@ -46,6 +56,7 @@ public final class GzipDeflater {
             throw status == Z_MEM_ERROR ? .outOfMemory : .libraryMismatch
         }
         self.level = level
+        self.windowBits = windowBits
         self.stream = stream
     }
 

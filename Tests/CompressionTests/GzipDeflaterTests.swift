@@ -80,3 +80,56 @@ struct GzipDeflaterTests {
         #expect(try gunzip(gzip(large, with: deflater), limit: large.count) == large)
     }
 }
+
+@Suite("GzipEncoder")
+struct GzipEncoderTests {
+    @Test("the window follows nginx's rule: the smallest that holds the body and zlib's lookahead",
+          arguments: [
+              (0, 9), (1, 9), (249, 9), (250, 10), (264, 10), (761, 10), (762, 11), (1325, 11),
+              (1785, 11), (1786, 12), (3833, 12), (3834, 13), (16121, 14), (16122, 15), (1 << 20, 15),
+          ] as [(Int, Int32)])
+    func windowFitsTheBody(length: Int, bits: Int32) {
+        #expect(GzipEncoder.windowBits(forLength: length) == bits)
+        #expect(GzipEncoder.memoryLevel(forWindowBits: bits) == max(1, bits - 7))
+    }
+
+    @Test("window and memory level outside zlib's ranges are refused")
+    func badWindowsAreRefused() {
+        #expect(throws: CompressionError.invalidWindow) { try GzipDeflater(level: 1, windowBits: 8) }
+        #expect(throws: CompressionError.invalidWindow) { try GzipDeflater(level: 1, windowBits: 16) }
+        #expect(throws: CompressionError.invalidWindow) { try GzipDeflater(level: 1, memoryLevel: 0) }
+        #expect(throws: CompressionError.invalidWindow) { try GzipDeflater(level: 1, memoryLevel: 10) }
+        #expect(throws: CompressionError.invalidLevel) { try GzipEncoder(level: 0) }
+    }
+
+    @Test("bodies of every window size, interleaved, each decode to themselves", arguments: [1, 6, 9] as [Int32])
+    func interleavedSizesRoundTrip(level: Int32) throws {
+        let encoder = try GzipEncoder(level: level)
+        var generator = SystemRandomNumberGenerator()
+        let words = ["\"id\":", "\"email\":\"a@b.example\",", "\"notes\":null,", "1.50,", "{\"Client\":", "عميل,"]
+        var lengths = [0, 1, 100, 264, 900, 1325, 3000, 9000, 20000, 70000]
+        lengths += lengths.reversed()
+        for length in lengths {
+            var body: [UInt8] = []
+            while body.count < length {
+                body += Array(words[Int.random(in: 0..<words.count, using: &generator)].utf8)
+            }
+            body = Array(body.prefix(length))
+            var out: [UInt8] = []
+            try body.withUnsafeBytes { try encoder.compress($0, into: &out) }
+            #expect(out.prefix(2) == [0x1F, 0x8B])
+            #expect(try gunzip(out) == body, "length \(length)")
+        }
+    }
+
+    @Test("a small window compresses a small body as well as the full one does")
+    func smallWindowsLoseNothingOnSmallBodies() throws {
+        let body = Array(#"{"id":"1","email":"client@example.com","business_name":"Acme Trading","first_name":"Sara","last_name":"Haddad","address1":"12 Nile Street","city":"Cairo","notes":"VIP client, prefers email, VIP since 2019"}"#.utf8)
+        var small: [UInt8] = []
+        var full: [UInt8] = []
+        try body.withUnsafeBytes { try GzipEncoder(level: 1).compress($0, into: &small) }
+        body.withUnsafeBytes { try! GzipDeflater(level: 1).compress($0, into: &full) }
+        #expect(try gunzip(small) == body)
+        #expect(small.count <= full.count + 8)
+    }
+}

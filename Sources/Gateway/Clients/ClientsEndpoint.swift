@@ -27,7 +27,7 @@ public final class ClientsEndpoint: Sendable {
 
     private let settings: Settings
     private let client: UpstreamClient
-    private let deflaters: LoopBound<GzipDeflater?>
+    private let encoders: LoopBound<GzipEncoder?>
     private let metrics: GatewayMetrics
     private let registry: RegistryStore?
     private let logger: Logger
@@ -41,7 +41,7 @@ public final class ClientsEndpoint: Sendable {
         self.settings = settings
         self.client = client
         self.metrics = metrics
-        self.deflaters = LoopBound(group: group) { _ in nil }
+        self.encoders = LoopBound(group: group) { _ in nil }
     }
 
     /// Handles one request; `id` is the route's `{id}`.
@@ -242,12 +242,16 @@ public final class ClientsEndpoint: Sendable {
         let values = exchange.request.head.headers.values("accept-encoding")
         guard !values.isEmpty, AcceptEncoding.choose(values) == .gzip else { return nil }
         let loop = exchange.loop
-        if deflaters[loop] == nil {
-            deflaters[loop] = try? GzipDeflater(level: Int32(settings.gzipLevel))
+        if encoders[loop] == nil {
+            encoders[loop] = try? GzipEncoder(level: Int32(settings.gzipLevel))
         }
-        guard let deflater = deflaters[loop] else { return nil }
+        guard let encoder = encoders[loop] else { return nil }
         var out: [UInt8] = []
-        body.withUnsafeBytes { deflater.compress($0, into: &out) }
+        // zlib out of memory: the answer goes uncompressed rather than failing.
+        let compressed = body.withUnsafeBytes { bytes in
+            Result { () throws(CompressionError) in try encoder.compress(bytes, into: &out) }
+        }
+        guard case .success = compressed else { return nil }
         metrics.gzipped(inBytes: body.count, outBytes: out.count)
         return out
     }
