@@ -33,10 +33,14 @@ Scenarios (default: all three, in this order):
                 elapse its fd count is back to the post-warm-up baseline and its RSS
                 within 10 % + 2 MiB of the post-warm-up value.
 
-The slow clients run in a child process (about a sixth of a core here), at the same
-priority as the measuring client by default: at --abuser-nice 10 they leave the CPU to
-the measurement, as remote attackers would, but on a busy machine they then starve
-and the gateway no longer holds 1000 of them, which the scenario checks. Cut-off
+The slow clients run in a child process (about a sixth of a core here). Attackers are
+remote, so by default (--abuser-cpus auto, on two or more CPUs) the slow clients and
+the decoy gateway run on the last CPU and the measured gateway and the measuring
+clients on the others: the gateway still does all the work that 1000 slow connections
+cause it, without the attackers' own CPU counted against it. --abuser-cpus none shares
+every CPU (on 2 cores the control window alone then doubles the p99); --abuser-nice
+lowers the slow clients' priority instead, but on a busy machine they then starve and
+the gateway no longer holds 1000 of them, which the scenario checks. Cut-off
 times come from the kernel's receive time (TCP_INFO), so a busy client process does
 not make the gateway look late. Each scenario starts its own gateway on 127.0.0.1
 (a free port, --loops 2, --log-level warning); nothing leaves the loopback.
@@ -99,15 +103,36 @@ def gateway_duration(seconds: float) -> str:
     return f"{round(seconds * 1000)}ms"
 
 
-def die_with_parent(niceness: int = 0) -> None:
+def die_with_parent(niceness: int = 0, cpus: set[int] | None = None) -> None:
     """In a child before exec: SIGTERM when this script dies (PR_SET_PDEATHSIG), so
-    that no gateway or slow-client process outlives an interrupted run."""
+    that no gateway or slow-client process outlives an interrupted run; optionally
+    a lower priority and a CPU set (--abuser-cpus)."""
+    if cpus:
+        os.sched_setaffinity(0, cpus)
     try:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # 1: PR_SET_PDEATHSIG
     except (OSError, AttributeError):
         pass
     if niceness:
         os.nice(niceness)
+
+
+def cpu_list(text: str) -> set[int] | None:
+    """--abuser-cpus: CPU numbers this process may use, leaving at least one;
+    "auto" is the last one when there are two or more, "none" shares them all."""
+    allowed = set(os.sched_getaffinity(0))
+    if text == "none":
+        return None
+    if text == "auto":
+        return {max(allowed)} if len(allowed) >= 2 else None
+    try:
+        cpus = {int(part) for part in text.split(",")}
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a list of CPU numbers: {text!r}")
+    if not cpus <= allowed or not allowed - cpus:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give CPUs among {sorted(allowed)} and leave at least one for the gateway")
+    return cpus
 
 
 def free_port() -> int:
@@ -123,7 +148,9 @@ def free_port() -> int:
 class Gateway:
     """One gateway process on a free loopback port, with its figures from /proc."""
 
-    def __init__(self, binary: str, options: list[str], workdir: str, name: str):
+    def __init__(self, binary: str, options: list[str], workdir: str, name: str,
+                 cpus: set[int] | None = None):
+        self.cpus = cpus
         self.binary = binary
         self.options = options
         self.name = name
@@ -140,7 +167,7 @@ class Gateway:
                     *self.options]
             with open(self.out_path, "ab") as out, open(self.err_path, "ab") as err:
                 self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                             preexec_fn=die_with_parent)
+                                             preexec_fn=lambda: die_with_parent(0, self.cpus))
             deadline = time.monotonic() + 15
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:
@@ -573,7 +600,7 @@ class SlowlorisPhase:
             sys.executable, os.path.abspath(__file__), "--slowloris-worker",
             str(self.target.port), str(args.slow_clients), str(args.trickle_interval), str(self.give_up),
             str(args.header_timeout), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            preexec_fn=lambda: die_with_parent(args.abuser_nice))
+            preexec_fn=lambda: die_with_parent(args.abuser_nice, args.abuser_cpus))
         ramp_started = time.monotonic()
         line = await asyncio.wait_for(self.worker.stdout.readline(), 60)
         if line.strip() != b"READY":
@@ -605,8 +632,16 @@ async def scenario_slowloris(args: argparse.Namespace, workdir: str) -> tuple[bo
     ht = args.header_timeout
     options = ["--header-timeout", gateway_duration(ht), "--idle-timeout", "30s", "--upstream", UNUSED_UPSTREAM,
                "--upstream-timeout", "2s", "--upstream-connect-timeout", "1s"]
-    gateway = Gateway(args.gateway, options, workdir, "measured")
-    decoy = Gateway(args.gateway, options, workdir, "decoy") if args.control else None
+    home = None
+    if args.abuser_cpus:
+        # The attackers' side (slow clients, decoy) on its own CPUs, the measured
+        # gateway and the measuring clients on the rest, as if the attack came from
+        # other machines; the gateway still does all the work the slow connections
+        # cause it.
+        home = set(os.sched_getaffinity(0)) - args.abuser_cpus
+        os.sched_setaffinity(0, home)
+    gateway = Gateway(args.gateway, options, workdir, "measured", cpus=home)
+    decoy = Gateway(args.gateway, options, workdir, "decoy", cpus=args.abuser_cpus) if args.control else None
     checks = Checks()
     phases: list[SlowlorisPhase] = []
     try:
@@ -618,7 +653,9 @@ async def scenario_slowloris(args: argparse.Namespace, workdir: str) -> tuple[bo
         await paced_livez(gateway.port, args.normal_clients, 1.0, args.rate)  # warm-up
         log(f"  normal load: {args.normal_clients} keep-alive clients x {args.rate:g} GET /livez a second, "
             f"{args.duration:g} s per window; slow clients: one byte each every "
-            f"~{args.trickle_interval * 1e3:.0f} ms, nice +{args.abuser_nice}")
+            f"~{args.trickle_interval * 1e3:.0f} ms, nice +{args.abuser_nice}"
+            + (f"; CPUs: slow clients and decoy {sorted(args.abuser_cpus)}, measured gateway and normal clients "
+               f"{sorted(home or [])}" if args.abuser_cpus else ""))
         before = await measured_window(args, gateway, [], "before the abuse")
 
         control = None
@@ -1177,6 +1214,11 @@ def main() -> int:
     parser.add_argument("--p99-floor-ms", type=float, default=1.0,
                         help="the baseline p99 counts as at least this much (default 1)")
     parser.add_argument("--abuser-nice", type=int, default=0, help="niceness of the slow-client process")
+    parser.add_argument("--abuser-cpus", type=cpu_list, default="auto",
+                        help="CPUs (e.g. 1 or 2,3) for the slow clients and the decoy, the measured gateway "
+                             "and the normal clients getting the others, as if the attack came from other "
+                             "machines (slowloris); 'auto' (default): the last CPU if there are two or more; "
+                             "'none': everything shares every CPU")
     parser.add_argument("--no-control", dest="control", action="store_false",
                         help="skip the control window (slow clients on a decoy gateway)")
     parser.add_argument("--max-connections", type=int, default=200)
