@@ -65,6 +65,18 @@ public struct JSONLogHandler: LogHandler {
 
     /// The line for `event` at the given instant, newline included.
     func render(_ event: LogEvent, seconds: Int64, milliseconds: Int) -> [UInt8] {
+        // The access line, thousands a second: a record and nothing to merge
+        // with it, so no dictionary is copied, merged or sorted.
+        if metadata.isEmpty, metadataProvider == nil, event.error == nil, !includeLabel,
+           let explicit = event.metadata, explicit.count == 1,
+           case .stringConvertible(let value)? = explicit[Self.recordKey],
+           let access = value as? AccessLogRecord {
+            var out = Self.lineStart(event, seconds: seconds, milliseconds: milliseconds)
+            out.append(UInt8(ascii: ","))
+            access.appendJSONMembers(to: &out)
+            out.append(contentsOf: "}\n".utf8)
+            return out
+        }
         var fields = metadata
         if let provided = metadataProvider?.get(), !provided.isEmpty {
             fields.merge(provided) { _, new in new }
@@ -79,14 +91,7 @@ public struct JSONLogHandler: LogHandler {
             fields["label"] = .string(label)
         }
 
-        var out: [UInt8] = []
-        out.reserveCapacity(256)
-        out.append(contentsOf: #"{"ts":""#.utf8)
-        RFC3339Timestamp.append(seconds: seconds, milliseconds: milliseconds, to: &out)
-        out.append(contentsOf: #"","level":""#.utf8)
-        out.append(contentsOf: event.level.rawValue.utf8)
-        out.append(contentsOf: #"","msg":"#.utf8)
-        JSONLogEncoding.appendString(event.message.description, to: &out)
+        var out = Self.lineStart(event, seconds: seconds, milliseconds: milliseconds)
         if case .stringConvertible(let value)? = fields[Self.recordKey] {
             // A record writes its own members, in its own order (see JSONLogRecord).
             // The access line first: a cast to a concrete type compares metadata,
@@ -118,6 +123,19 @@ public struct JSONLogHandler: LogHandler {
 }
 
 extension JSONLogHandler {
+    /// `{"ts":…,"level":…,"msg":…` of every line.
+    static func lineStart(_ event: LogEvent, seconds: Int64, milliseconds: Int) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(320)
+        out.append(contentsOf: #"{"ts":""#.utf8)
+        RFC3339Timestamp.append(seconds: seconds, milliseconds: milliseconds, to: &out)
+        out.append(contentsOf: #"","level":""#.utf8)
+        out.append(contentsOf: event.level.rawValue.utf8)
+        out.append(contentsOf: #"","msg":"#.utf8)
+        JSONLogEncoding.appendString(event.message.description, to: &out)
+        return out
+    }
+
     private static let bootstrapped = Atomic<Bool>(false)
 
     /// Makes every `Logger` write JSON lines to `sink` at `level` and above.

@@ -4,19 +4,23 @@ import Synchronization
 /// characters, otherwise a new one that is unique within the process and, by
 /// its random prefix, across replicas.
 public final class RequestIDGenerator: Sendable {
-    private let prefix: String
+    private let prefix: UInt64
     private let counter = Atomic<UInt64>(0)
 
     public init() {
         var rng = SystemRandomNumberGenerator()
-        let random = rng.next() as UInt64
-        prefix = Self.hex(random)
+        prefix = rng.next() as UInt64
     }
 
-    /// A fresh id: 32 hex digits.
+    /// A fresh id: 32 hex digits, the process's random prefix then a counter.
     public func next() -> String {
         let n = counter.wrappingAdd(1, ordering: .relaxed).newValue
-        return prefix + Self.hex(n)
+        // Written in place: one allocation per id, none for digits or concatenation.
+        return String(unsafeUninitializedCapacity: 32) { buffer in
+            Self.writeHex(prefix, into: UnsafeMutableBufferPointer(rebasing: buffer[0..<16]))
+            Self.writeHex(n, into: UnsafeMutableBufferPointer(rebasing: buffer[16..<32]))
+            return 32
+        }
     }
 
     /// The caller's id if acceptable, else a fresh one.
@@ -32,14 +36,20 @@ public final class RequestIDGenerator: Sendable {
         return utf8.allSatisfy { $0 >= 0x21 && $0 <= 0x7E }
     }
 
+    /// `value` as 16 lowercase hex digits, zero-padded.
     static func hex(_ value: UInt64) -> String {
-        let digits = Array("0123456789abcdef".utf8)
-        var out = [UInt8](repeating: 0, count: 16)
+        String(unsafeUninitializedCapacity: 16) { buffer in
+            writeHex(value, into: buffer)
+            return 16
+        }
+    }
+
+    private static func writeHex(_ value: UInt64, into out: UnsafeMutableBufferPointer<UInt8>) {
         var v = value
         for i in stride(from: 15, through: 0, by: -1) {
-            out[i] = digits[Int(v & 0xF)]
+            let digit = UInt8(truncatingIfNeeded: v & 0xF)
+            out[out.startIndex + i] = digit < 10 ? UInt8(ascii: "0") &+ digit : UInt8(ascii: "a") &+ digit &- 10
             v >>= 4
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -5,12 +5,13 @@ public struct RequestTarget: Sendable, Equatable {
 
     public init(_ target: String) {
         var rest = Substring(target)
-        if !rest.hasPrefix("/"), let schemeEnd = rest.firstRange(of: "://") {
+        if rest.utf8.first != UInt8(ascii: "/"), let schemeEnd = rest.firstRange(of: "://") {
             // absolute-form: drop scheme and authority.
             let afterAuthority = rest[schemeEnd.upperBound...]
             rest = afterAuthority.firstIndex(of: "/").map { afterAuthority[$0...] } ?? "/"
         }
-        if let q = rest.firstIndex(of: "?") {
+        // A byte search: "?" is ASCII, so its index is a valid Character boundary.
+        if let q = rest.utf8.firstIndex(of: UInt8(ascii: "?")) {
             path = rest[..<q]
             query = rest[rest.index(after: q)...]
         } else {
