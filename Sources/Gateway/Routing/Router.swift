@@ -51,8 +51,8 @@ public struct Router<Endpoint: Sendable>: Sendable {
 
     /// The row for `method` and `path` (a path without its query).
     public func match(method: String, path: Substring) -> Match {
-        guard path.first == "/" else { return .notFound }
-        let parts = path.dropFirst().split(separator: "/", omittingEmptySubsequences: false)
+        let parts = Self.segments(of: path)
+        guard !parts.isEmpty else { return .notFound }
         var pathMatch: Route?
         for route in routes where route.segments.count == parts.count {
             var parameters: [Substring] = []
@@ -60,7 +60,9 @@ public struct Router<Endpoint: Sendable>: Sendable {
             for (segment, part) in zip(route.segments, parts) {
                 switch segment {
                 case .literal(let text):
-                    if part != text[...] { matched = false }
+                    // Bytes: a path matches a route only as written, never by
+                    // Unicode equivalence.
+                    if !part.utf8.elementsEqual(text.utf8) { matched = false }
                 case .parameter:
                     if part.isEmpty { matched = false } else { parameters.append(part) }
                 }
@@ -74,5 +76,21 @@ public struct Router<Endpoint: Sendable>: Sendable {
         }
         if let route = pathMatch { return .methodNotAllowed(route) }
         return .notFound
+    }
+
+    /// The segments after the leading `/` (`/a//b` has an empty middle one);
+    /// none when the path does not start with `/`. Split on bytes: `/` is ASCII,
+    /// so every cut is a Character boundary.
+    static func segments(of path: Substring) -> [Substring] {
+        let bytes = path.utf8
+        guard bytes.first == UInt8(ascii: "/") else { return [] }
+        var parts: [Substring] = []
+        var start = bytes.index(after: bytes.startIndex)
+        while true {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "/")) ?? bytes.endIndex
+            parts.append(Substring(bytes[start..<end]))
+            guard end < bytes.endIndex else { return parts }
+            start = bytes.index(after: end)
+        }
     }
 }
