@@ -68,17 +68,6 @@ Targets checked: throughput >= ${rps_target}x the nginx proxy and CPU per reques
 EOF
 }
 
-seconds_arg() {
-    local v="${2%s}"
-    [[ "$v" =~ ^[0-9]+$ ]] || die "$1 takes whole seconds, not '$2'"
-    echo "$v"
-}
-
-count_arg() {
-    [[ "$2" =~ ^[1-9][0-9]*$ ]] || die "$1 takes a positive whole number, not '$2'"
-    echo "$2"
-}
-
 while (($# > 0)); do
     case "$1" in
     --duration) duration="$(seconds_arg "$1" "${2-}")"; shift 2 ;;

@@ -28,6 +28,22 @@ warn() { printf '[%(%H:%M:%S)T] WARNING: %s\n' -1 "$*" >&2; }
 die() { printf '[%(%H:%M:%S)T] ERROR: %s\n' -1 "$*" >&2; exit 1; }
 
 # ---------------------------------------------------------------------------------------
+# Options
+
+# seconds_arg OPTION VALUE: VALUE as whole seconds ("10" or "10s"), or die naming OPTION.
+seconds_arg() {
+    local v="${2%s}"
+    [[ "$v" =~ ^[0-9]+$ ]] || die "$1 takes whole seconds, not '$2'"
+    echo "$v"
+}
+
+# count_arg OPTION VALUE: VALUE if it is a positive whole number, or die naming OPTION.
+count_arg() {
+    [[ "$2" =~ ^[1-9][0-9]*$ ]] || die "$1 takes a positive whole number, not '$2'"
+    echo "$2"
+}
+
+# ---------------------------------------------------------------------------------------
 # Set-up and clean-up
 
 # Creates BENCH_TMP and installs the traps that stop every registered process and remove
