@@ -62,17 +62,19 @@ public struct SocketAddress: Sendable, CustomStringConvertible {
 
     /// The address without the port, as `inet_ntop` renders it.
     public var ipString: String {
-        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
-        let ok: Bool = withUnsafeBytes(of: storage) { raw in
-            if family == AF_INET6 {
-                var a = raw.load(as: sockaddr_in6.self).sin6_addr
-                return inet_ntop(AF_INET6, &a, &buffer, socklen_t(buffer.count)) != nil
+        // A stack buffer: the access log asks for this on every request.
+        withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(INET6_ADDRSTRLEN) + 1) { buffer in
+            let base = buffer.baseAddress!
+            let ok: Bool = withUnsafeBytes(of: storage) { raw in
+                if family == AF_INET6 {
+                    var a = raw.load(as: sockaddr_in6.self).sin6_addr
+                    return inet_ntop(AF_INET6, &a, base, socklen_t(buffer.count)) != nil
+                }
+                var a = raw.load(as: sockaddr_in.self).sin_addr
+                return inet_ntop(AF_INET, &a, base, socklen_t(buffer.count)) != nil
             }
-            var a = raw.load(as: sockaddr_in.self).sin_addr
-            return inet_ntop(AF_INET, &a, &buffer, socklen_t(buffer.count)) != nil
+            return ok ? String(cString: base) : "?"
         }
-        guard ok else { return "?" }
-        return buffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
     }
 
     /// `ip:port`, with brackets around an IPv6 address.

@@ -74,7 +74,12 @@ struct SyscallTests {
 @Suite("socket addresses")
 struct SocketAddressTests {
     @Test(arguments: [("127.0.0.1", AF_INET, "127.0.0.1:8080"), ("::1", AF_INET6, "[::1]:8080"),
-                      ("[::1]", AF_INET6, "[::1]:8080"), ("0.0.0.0", AF_INET, "0.0.0.0:8080")])
+                      ("[::1]", AF_INET6, "[::1]:8080"), ("0.0.0.0", AF_INET, "0.0.0.0:8080"),
+                      ("2001:db8:0:0:0:0:0:1", AF_INET6, "[2001:db8::1]:8080"),
+                      // The longest text inet_ntop writes for IPv6: the buffer's bound.
+                      ("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255", AF_INET6,
+                       "[ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff]:8080"),
+                      ("::ffff:255.255.255.255", AF_INET6, "[::ffff:255.255.255.255]:8080")])
     func literalsParse(text: String, family: Int32, rendered: String) throws {
         let a = try #require(SocketAddress(ip: text, port: 8080))
         #expect(a.family == family)
