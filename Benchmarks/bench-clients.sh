@@ -238,6 +238,7 @@ check_answer proxy "http://$host:$px_port$path"
 
 failures=()
 results="$BENCH_TMP/results.tsv"
+BENCH_RESULTS="$results"
 : >"$results"
 bytes_gateway=""
 bytes_proxy=""
@@ -361,16 +362,6 @@ gw_hwm_final="$(status_kb "$gw_pid" VmHWM)"
 # ---------------------------------------------------------------------------------------
 # Report
 
-# column SERVER C FIELD: the values of one column (4=rps .. 13=upstream CPU) for that pair.
-column() { awk -F'\t' -v c="$2" -v s="$1" -v f="$3" '$1 == c && $2 == s { print $f }' "$results"; }
-med() {
-    local -a values
-    mapfile -t values < <(column "$1" "$2" "$3")
-    median "${values[@]}"
-}
-
-verdict() { if "$@"; then echo PASS; else echo FAIL; fi; }
-
 echo "== GET $path with Accept-Encoding: gzip:" \
     "daftra-gateway vs nginx $("$(nginx_bin)" -v 2>&1 | sed 's|.*nginx/||') as a reverse proxy =="
 echo "wrk -t$threads --latency, ${duration}s per run, $rounds round(s) per server and connection count," \
@@ -455,28 +446,5 @@ else
         "(--connections has no $rss_target_conns; VmHWM at the end: $(kb_to_mib "$gw_hwm_final") MiB)"
 fi
 
-# The gateway's own account: a clean SIGTERM exit, nothing on stderr.
-log "stopping the gateway (SIGTERM)"
-gw_exit=0
-stop_pid "$gw_pid" 10 || gw_exit=$?
-echo "gateway exit status after SIGTERM: $gw_exit"
-((gw_exit == 0)) || failures+=("the gateway exited with status $gw_exit after SIGTERM")
-if [[ -s "$BENCH_TMP/gateway.stderr" ]]; then
-    echo "gateway stderr (last 10 lines):"
-    tail -n 10 "$BENCH_TMP/gateway.stderr" | sed 's/^/  /'
-fi
-for name in proxy upstream; do
-    ng_errors="$(nginx_problems "$name")"
-    if [[ -n "$ng_errors" ]]; then
-        echo "nginx $name error log:"
-        head -n 10 <<<"$ng_errors" | sed 's/^/  /'
-    fi
-done
-
-echo
-if ((${#failures[@]} > 0)); then
-    echo "BROKEN (${#failures[@]}):"
-    printf '  %s\n' "${failures[@]}"
-    exit 1
-fi
-if ((all_pass)); then echo "all targets met"; else echo "some targets missed (a report, not an error: exit 0)"; fi
+# The gateway's own account (a clean SIGTERM exit, nothing on stderr), then the verdict.
+finish_report "$gw_pid" "$all_pass" proxy upstream

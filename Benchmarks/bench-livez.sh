@@ -129,6 +129,7 @@ check_answer nginx "http://$host:$ng_port/livez"
 
 failures=()
 results="$BENCH_TMP/results.tsv"
+BENCH_RESULTS="$results"
 : >"$results"
 bytes_gateway=""
 bytes_nginx=""
@@ -224,16 +225,6 @@ gw_hwm_final="$(status_kb "$gw_pid" VmHWM)"
 # ---------------------------------------------------------------------------------------
 # Report
 
-# column SERVER C FIELD: the values of one column (4=rps .. 12=sys%) for that pair.
-column() { awk -F'\t' -v c="$2" -v s="$1" -v f="$3" '$1 == c && $2 == s { print $f }' "$results"; }
-med() {
-    local -a values
-    mapfile -t values < <(column "$1" "$2" "$3")
-    median "${values[@]}"
-}
-
-verdict() { if "$@"; then echo PASS; else echo FAIL; fi; }
-
 echo "== GET /livez: daftra-gateway vs nginx $("$(nginx_bin)" -v 2>&1 | sed 's|.*nginx/||') =="
 echo "wrk -t$threads --latency, ${duration}s per run, $rounds round(s) per server and connection count," \
     "interleaved gateway/nginx, ${warmup}s warm-up; $(nproc) cores shared by wrk and the servers"
@@ -286,26 +277,5 @@ v="$(verdict awk -v k="$gw_hwm_final" -v t="$rss_target_mib" 'BEGIN { exit !(k <
 [[ "$v" == PASS ]] || all_pass=0
 echo "target gateway peak RSS < ${rss_target_mib} MiB: $v ($(kb_to_mib "$gw_hwm_final") MiB, VmHWM over the whole run)"
 
-# The gateway's own account: a clean SIGTERM exit, nothing on stderr.
-log "stopping the gateway (SIGTERM)"
-gw_exit=0
-stop_pid "$gw_pid" 10 || gw_exit=$?
-echo "gateway exit status after SIGTERM: $gw_exit"
-((gw_exit == 0)) || failures+=("the gateway exited with status $gw_exit after SIGTERM")
-if [[ -s "$BENCH_TMP/gateway.stderr" ]]; then
-    echo "gateway stderr (last 10 lines):"
-    tail -n 10 "$BENCH_TMP/gateway.stderr" | sed 's/^/  /'
-fi
-ng_errors="$(nginx_problems livez)"
-if [[ -n "$ng_errors" ]]; then
-    echo "nginx error log:"
-    head -n 10 <<<"$ng_errors" | sed 's/^/  /'
-fi
-
-echo
-if ((${#failures[@]} > 0)); then
-    echo "BROKEN (${#failures[@]}):"
-    printf '  %s\n' "${failures[@]}"
-    exit 1
-fi
-if ((all_pass)); then echo "all targets met"; else echo "some targets missed (a report, not an error: exit 0)"; fi
+# The gateway's own account (a clean SIGTERM exit, nothing on stderr), then the verdict.
+finish_report "$gw_pid" "$all_pass" livez

@@ -385,3 +385,53 @@ ratio() { awk -v a="$1" -v b="$2" -v d="${3:-2}" 'BEGIN { if (b + 0 == 0) print 
 
 # ge A B: succeeds when A >= B (decimals).
 ge() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a + 0 >= b + 0) }'; }
+
+# ---------------------------------------------------------------------------------------
+# The report
+
+# The runs' rows, tab-separated: connections, server, round, then the script's figures.
+BENCH_RESULTS=""
+
+# column SERVER C FIELD: that field of SERVER's rows at C connections, one per line.
+column() { awk -F'\t' -v c="$2" -v s="$1" -v f="$3" '$1 == c && $2 == s { print $f }' "$BENCH_RESULTS"; }
+
+# med SERVER C FIELD: the median of that column.
+med() {
+    local -a values
+    mapfile -t values < <(column "$1" "$2" "$3")
+    median "${values[@]}"
+}
+
+# verdict COMMAND...: PASS when the command succeeds, else FAIL.
+verdict() { if "$@"; then echo PASS; else echo FAIL; fi; }
+
+# finish_report GATEWAY_PID ALL_PASS NGINX_NAME...: stops the gateway (a non-zero exit
+# after SIGTERM is a failure), shows its stderr and each nginx's errors, then the verdict.
+# Exits 1 listing the global array `failures` when it is not empty (BROKEN), else 0.
+finish_report() {
+    local gw_pid="$1" all_pass="$2" name errors gw_exit=0
+    shift 2
+    log "stopping the gateway (SIGTERM)"
+    stop_pid "$gw_pid" 10 || gw_exit=$?
+    echo "gateway exit status after SIGTERM: $gw_exit"
+    ((gw_exit == 0)) || failures+=("the gateway exited with status $gw_exit after SIGTERM")
+    if [[ -s "$BENCH_TMP/gateway.stderr" ]]; then
+        echo "gateway stderr (last 10 lines):"
+        tail -n 10 "$BENCH_TMP/gateway.stderr" | sed 's/^/  /'
+    fi
+    for name in "$@"; do
+        errors="$(nginx_problems "$name")"
+        if [[ -n "$errors" ]]; then
+            echo "nginx $name error log:"
+            head -n 10 <<<"$errors" | sed 's/^/  /'
+        fi
+    done
+    echo
+    if ((${#failures[@]} > 0)); then
+        echo "BROKEN (${#failures[@]}):"
+        printf '  %s\n' "${failures[@]}"
+        exit 1
+    fi
+    if ((all_pass)); then echo "all targets met"; else echo "some targets missed (a report, not an error: exit 0)"; fi
+    exit 0
+}
