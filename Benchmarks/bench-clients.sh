@@ -58,7 +58,7 @@ Usage: bash Benchmarks/bench-clients.sh [options]
                          handshakes per 10 000 requests and the share of them resumed
   --fields LIST          the ?fields= list the gateway projects (default $fields);
                          the projection must reach 256 bytes, or gzip would not apply
-  --no-build             skip 'swift build -c release --product daftra-gateway'
+  --no-build             skip the release build (.build-static, as deploy/Dockerfile builds)
   --bin PATH             gateway executable to run (implies --no-build)
   --keep                 keep the temporary directory (configs, wrk outputs)
   -h, --help             this text
@@ -102,7 +102,7 @@ done
 bench_init
 ensure_tools wrk nginx curl jq openssl
 ((build)) && build_gateway "$root"
-bin="${bin:-$root/.build/release/daftra-gateway}"
+bin="${bin:-$(gateway_bin "$root")}"
 [[ -x "$bin" ]] || die "no gateway executable at $bin"
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -42,7 +42,7 @@ Usage: bash Benchmarks/bench-livez.sh [options]
   --accept-strategy S    the gateway's accept strategy: reuseport (one SO_REUSEPORT
                          listener per loop, its default) or shared (one listener hands
                          connections round robin); sets DAFTRA_GATEWAY_ACCEPT_STRATEGY
-  --no-build             skip 'swift build -c release --product daftra-gateway'
+  --no-build             skip the release build (.build-static, as deploy/Dockerfile builds)
   --bin PATH             gateway executable to run (implies --no-build)
   --keep                 keep the temporary directory (configs, wrk outputs)
   -h, --help             this text
@@ -83,7 +83,7 @@ esac
 bench_init
 ensure_tools wrk nginx curl
 ((build)) && build_gateway "$root"
-bin="${bin:-$root/.build/release/daftra-gateway}"
+bin="${bin:-$(gateway_bin "$root")}"
 [[ -x "$bin" ]] || die "no gateway executable at $bin"
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"

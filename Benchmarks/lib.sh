@@ -129,17 +129,22 @@ nginx_bin() { command -v nginx 2>/dev/null || echo /usr/sbin/nginx; }
 # ---------------------------------------------------------------------------------------
 # The gateway
 
-# build_gateway ROOT: release build of the executable only; the build log is shown when
-# the build fails. Prints nothing on success.
+# build_gateway ROOT: release build of the executable only, as deploy/Dockerfile builds
+# it (Swift runtime linked in statically), into ROOT/.build-static so the dynamic
+# release build in .build stays untouched. The build log is shown when the build fails.
+# Prints nothing on success. gateway_bin ROOT names the result.
 build_gateway() {
     local root="$1" t0=$SECONDS
-    log "building daftra-gateway (release) in $root"
-    if ! (cd "$root" && swift build -c release --product daftra-gateway) >"$BENCH_TMP/build.log" 2>&1; then
+    log "building daftra-gateway (release, --static-swift-stdlib) in $root"
+    if ! (cd "$root" && swift build -c release --static-swift-stdlib --build-path .build-static \
+        --product daftra-gateway) >"$BENCH_TMP/build.log" 2>&1; then
         tail -n 40 "$BENCH_TMP/build.log" >&2
         die "swift build failed"
     fi
     log "built in $((SECONDS - t0))s"
 }
+
+gateway_bin() { echo "$1/.build-static/release/daftra-gateway"; }
 
 # start_gateway BIN HOST PORT [ARGS...]: starts the gateway with its stdout (the JSON
 # request log) discarded, stderr kept in $BENCH_TMP/gateway.stderr; waits until /livez

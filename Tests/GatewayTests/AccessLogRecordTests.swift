@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import Testing
 @testable import Gateway
@@ -82,5 +83,52 @@ struct AccessLogRecordTests {
         let id = RequestIDGenerator().id(fromCaller: value)
         #expect((id == value) == kept)
         if !kept { #expect(id.utf8.count == 32) }
+    }
+
+    @Test("durations are written as Double would write them rounded to microseconds")
+    func durationDigits() {
+        // The former formatter: the rounded Double's own description.
+        func reference(_ ms: Double) -> String {
+            let rounded = (ms * 1000).rounded() / 1000
+            return rounded.isFinite ? rounded.description : "null"
+        }
+        func ours(_ ms: Double) -> String {
+            String(decoding: JSONLineWriter.line(maxBytes: JSONLineWriter.maxNumberBytes) { $0.milliseconds(ms) },
+                   as: UTF8.self)
+        }
+        var values: [Double] = [0, 0.0004, 0.0005, 0.001, 0.01, 0.1, 0.5, 1, 1.23456, 12, 12.3, 999.9995,
+                                1_000, 30_000.000_4, 86_400_000, 9_007_199_254_740.991, 9_007_199_254_740.992,
+                                1e15, 1e300, -0.0001, -1.5, .nan, .infinity, -.infinity, .greatestFiniteMagnitude]
+        // A fixed pseudo-random spread (SplitMix64) over nanosecond-exact durations up to an hour.
+        var state: UInt64 = 0x2545_F491_4F6C_DD1D
+        for _ in 0..<20_000 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var mixed = (state ^ (state >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            mixed = (mixed ^ (mixed >> 27)) &* 0x94D0_49BB_1331_11EB
+            values.append(Double((mixed ^ (mixed >> 31)) % 3_600_000_000_000) / 1_000_000)
+        }
+        let mismatches = values.filter { ours($0) != reference($0) }.map { "\($0): \(ours($0)) vs \(reference($0))" }
+        #expect(mismatches.isEmpty, "\(mismatches.count) mismatches, first: \(mismatches.prefix(3))")
+    }
+
+    @Test("a record of hostile, maximal strings and extreme numbers fits its estimate and parses back")
+    func worstCaseRecordFits() throws {
+        let hostile = String(decoding: (0..<128).map { UInt8($0) } + Array("\"\\é😀".utf8), as: UTF8.self)
+        let longPath = String(repeating: "\u{01}", count: 8 * 1024)
+        let record = AccessLogRecord(
+            requestID: hostile, tenant: hostile, method: hostile, path: Substring(longPath), route: hostile,
+            status: .min, bytes: .max, durationMilliseconds: -.greatestFiniteMagnitude,
+            upstreamStatus: .min, upstreamMilliseconds: .nan, gzip: false, remote: hostile,
+            traceID: hostile, reason: hostile)
+        var out: [UInt8] = [UInt8(ascii: "{")]
+        record.appendJSONMembers(to: &out)
+        out.append(UInt8(ascii: "}"))
+        #expect(out.count <= record.maxJSONBytes + 2)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(out)) as? [String: Any])
+        #expect(object["request_id"] as? String == hostile)
+        #expect(object["path"] as? String == longPath)
+        #expect(object["reason"] as? String == hostile)
+        #expect((object["status"] as? NSNumber)?.int64Value == Int64(Int.min))
+        #expect(object["upstream_ms"] is NSNull)
     }
 }

@@ -26,7 +26,7 @@ public struct AccessLogRecord: JSONLogRecord {
     public var requestID: String
     public var tenant: String?
     public var method: String?
-    public var path: String?
+    public var path: Substring?
     public var route: String
     public var status: Int
     public var bytes: Int
@@ -40,41 +40,49 @@ public struct AccessLogRecord: JSONLogRecord {
     public var reason: String?
 
     public func appendJSONMembers(to out: inout [UInt8]) {
-        member("request_id", requestID, &out, first: true)
-        member("tenant", tenant, &out)
-        member("method", method, &out)
-        member("path", path, &out)
-        member("route", route, &out)
-        literal("status", status, &out)
-        literal("bytes", bytes, &out)
-        literal("duration_ms", Self.rounded(durationMilliseconds), &out)
-        literal("upstream_status", upstreamStatus, &out)
-        literal("upstream_ms", upstreamMilliseconds.map(Self.rounded), &out)
-        literal("gzip", gzip, &out)
-        member("remote", remote, &out)
-        member("trace_id", traceID, &out)
-        if let reason { member("reason", reason, &out) }
+        out.append(contentsOf: JSONLineWriter.line(maxBytes: maxJSONBytes) { writeJSONMembers(to: &$0) })
     }
 
-    /// Milliseconds with three decimals: microseconds are plenty for a log.
-    static func rounded(_ ms: Double) -> Double {
-        (ms * 1000).rounded() / 1000
+    /// The most bytes ``writeJSONMembers(to:)`` writes: the keys and punctuation
+    /// (under 256 bytes), five numbers, and the strings at their worst escaping.
+    var maxJSONBytes: Int {
+        let strings = requestID.utf8.count + (tenant?.utf8.count ?? 0) + (method?.utf8.count ?? 0)
+            + (path?.utf8.count ?? 0) + route.utf8.count + remote.utf8.count + (traceID?.utf8.count ?? 0)
+            + (reason?.utf8.count ?? 0)
+        return 256 + 5 * JSONLineWriter.maxNumberBytes + 8 * JSONLineWriter.maxStringBytes(0) + 6 * strings
     }
 
-    private func member(_ name: StaticString, _ value: String?, _ out: inout [UInt8], first: Bool = false) {
-        key(name, &out, first: first)
-        if let value { JSONLogEncoding.appendString(value, to: &out) } else { out.append(contentsOf: "null".utf8) }
-    }
-
-    private func literal(_ name: StaticString, _ value: (some JSONLogLiteral)?, _ out: inout [UInt8]) {
-        key(name, &out, first: false)
-        if let value { value.appendJSON(to: &out) } else { out.append(contentsOf: "null".utf8) }
-    }
-
-    private func key(_ name: StaticString, _ out: inout [UInt8], first: Bool) {
-        if !first { out.append(UInt8(ascii: ",")) }
-        out.append(UInt8(ascii: "\""))
-        name.withUTF8Buffer { out.append(contentsOf: $0) }
-        out.append(contentsOf: "\":".utf8)
+    /// Writes the members (see ``appendJSONMembers(to:)``) into room for ``maxJSONBytes``.
+    func writeJSONMembers(to out: inout JSONLineWriter) {
+        out.raw(#""request_id":"#)
+        out.string(requestID)
+        out.raw(#","tenant":"#)
+        if let tenant { out.string(tenant) } else { out.raw("null") }
+        out.raw(#","method":"#)
+        if let method { out.string(method) } else { out.raw("null") }
+        out.raw(#","path":"#)
+        if let path { out.string(path) } else { out.raw("null") }
+        out.raw(#","route":"#)
+        out.string(route)
+        out.raw(#","status":"#)
+        out.integer(status)
+        out.raw(#","bytes":"#)
+        out.integer(bytes)
+        out.raw(#","duration_ms":"#)
+        out.milliseconds(durationMilliseconds)
+        out.raw(#","upstream_status":"#)
+        if let upstreamStatus { out.integer(upstreamStatus) } else { out.raw("null") }
+        out.raw(#","upstream_ms":"#)
+        if let upstreamMilliseconds { out.milliseconds(upstreamMilliseconds) } else { out.raw("null") }
+        out.raw(#","gzip":"#)
+        out.raw(gzip ? "true" : "false")
+        out.raw(#","remote":"#)
+        out.string(remote)
+        out.raw(#","trace_id":"#)
+        if let traceID { out.string(traceID) } else { out.raw("null") }
+        if let reason {
+            out.raw(#","reason":"#)
+            out.string(reason)
+        }
     }
 }

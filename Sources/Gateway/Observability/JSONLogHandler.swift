@@ -73,11 +73,15 @@ public struct JSONLogHandler: LogHandler {
            let explicit = event.metadata, explicit.count == 1,
            case .stringConvertible(let value)? = explicit[Self.recordKey],
            let access = value as? AccessLogRecord {
-            var out = Self.lineStart(event, seconds: seconds, milliseconds: milliseconds)
-            out.append(UInt8(ascii: ","))
-            access.appendJSONMembers(to: &out)
-            out.append(contentsOf: "}\n".utf8)
-            return out
+            // One allocation of a size known beforehand; no append grows it.
+            let message = event.message.description
+            let bound = Self.lineStartBytes(event, message: message) + 1 + access.maxJSONBytes + 2
+            return JSONLineWriter.line(maxBytes: bound) { out in
+                Self.writeLineStart(event, message: message, seconds: seconds, milliseconds: milliseconds, to: &out)
+                out.byte(UInt8(ascii: ","))
+                access.writeJSONMembers(to: &out)
+                out.raw("}\n")
+            }
         }
         var fields = metadata
         if let provided = metadataProvider?.get(), !provided.isEmpty {
@@ -118,15 +122,30 @@ public struct JSONLogHandler: LogHandler {
 extension JSONLogHandler {
     /// `{"ts":…,"level":…,"msg":…` of every line.
     static func lineStart(_ event: LogEvent, seconds: Int64, milliseconds: Int) -> [UInt8] {
-        var out: [UInt8] = []
+        let message = event.message.description
+        var out = JSONLineWriter.line(maxBytes: lineStartBytes(event, message: message)) {
+            writeLineStart(event, message: message, seconds: seconds, milliseconds: milliseconds, to: &$0)
+        }
+        // Room for the members that follow, so appending them rarely reallocates.
         out.reserveCapacity(320)
-        out.append(contentsOf: #"{"ts":""#.utf8)
-        RFC3339Timestamp.append(seconds: seconds, milliseconds: milliseconds, to: &out)
-        out.append(contentsOf: #"","level":""#.utf8)
-        out.append(contentsOf: event.level.rawValue.utf8)
-        out.append(contentsOf: #"","msg":"#.utf8)
-        JSONLogEncoding.appendString(event.message.description, to: &out)
         return out
+    }
+
+    /// The most bytes ``writeLineStart(_:message:seconds:milliseconds:to:)`` writes.
+    static func lineStartBytes(_ event: LogEvent, message: String) -> Int {
+        #"{"ts":""#.utf8.count + RFC3339Timestamp.byteCount + #"","level":"#.utf8.count
+            + JSONLineWriter.maxStringBytes(event.level.rawValue.utf8.count)
+            + #","msg":"#.utf8.count + JSONLineWriter.maxStringBytes(message.utf8.count)
+    }
+
+    static func writeLineStart(_ event: LogEvent, message: String, seconds: Int64, milliseconds: Int,
+                               to out: inout JSONLineWriter) {
+        out.raw(#"{"ts":""#)
+        RFC3339Timestamp.write(seconds: seconds, milliseconds: milliseconds, to: &out)
+        out.raw(#"","level":"#)
+        out.string(event.level.rawValue)
+        out.raw(#","msg":"#)
+        out.string(message)
     }
 
     private static let bootstrapped = Atomic<Bool>(false)

@@ -25,23 +25,9 @@ protocol JSONLogLiteral {
 }
 
 extension JSONLogLiteral where Self: BinaryInteger {
-    /// Decimal digits straight into the line: `String(self)` would build and
-    /// free a string for every status and byte count of every request.
+    /// Decimal digits straight into the line, without a `String` in between.
     func appendJSON(to out: inout [UInt8]) {
-        if self == 0 {
-            out.append(UInt8(ascii: "0"))
-            return
-        }
-        if self < 0 { out.append(UInt8(ascii: "-")) }
-        // magnitude covers Int.min, whose negation does not fit an Int.
-        var rest = self.magnitude
-        let start = out.count
-        while rest != 0 {
-            let (quotient, digit) = rest.quotientAndRemainder(dividingBy: 10)
-            out.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: digit))
-            rest = quotient
-        }
-        out[start...].reverse()
+        out.append(contentsOf: JSONLineWriter.line(maxBytes: JSONLineWriter.maxNumberBytes) { $0.integer(self) })
     }
 }
 
@@ -88,45 +74,9 @@ enum JSONLogEncoding {
     /// characters (and DEL) as `\n`, `\t`, … or `\u00XX`, all other UTF-8 as is.
     /// Swift strings are valid UTF-8, so the output is too.
     static func appendString(_ text: String, to out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
-        let done: Void? = text.utf8.withContiguousStorageIfAvailable { bytes in
-            appendEscaped(bytes, to: &out)
-        }
-        if done == nil {
-            appendEscaped(Array(text.utf8), to: &out)
-        }
-        out.append(UInt8(ascii: "\""))
-    }
-
-    private static func appendEscaped(_ bytes: some RandomAccessCollection<UInt8>, to out: inout [UInt8]) {
-        // Copy runs of plain bytes at once; stop only at bytes that need escaping.
-        var runStart = bytes.startIndex
-        var index = bytes.startIndex
-        while index != bytes.endIndex {
-            let byte = bytes[index]
-            if byte >= 0x20 && byte != UInt8(ascii: "\"") && byte != UInt8(ascii: "\\") && byte != 0x7F {
-                index = bytes.index(after: index)
-                continue
-            }
-            out.append(contentsOf: bytes[runStart..<index])
-            switch byte {
-            case UInt8(ascii: "\""): out.append(contentsOf: #"\""#.utf8)
-            case UInt8(ascii: "\\"): out.append(contentsOf: #"\\"#.utf8)
-            case 0x0A: out.append(contentsOf: #"\n"#.utf8)
-            case 0x0D: out.append(contentsOf: #"\r"#.utf8)
-            case 0x09: out.append(contentsOf: #"\t"#.utf8)
-            case 0x08: out.append(contentsOf: #"\b"#.utf8)
-            case 0x0C: out.append(contentsOf: #"\f"#.utf8)
-            default:
-                let hex = Array("0123456789abcdef".utf8)
-                out.append(contentsOf: #"\u00"#.utf8)
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0x0F)])
-            }
-            index = bytes.index(after: index)
-            runStart = index
-        }
-        out.append(contentsOf: bytes[runStart..<index])
+        out.append(contentsOf: JSONLineWriter.line(maxBytes: JSONLineWriter.maxStringBytes(text.utf8.count)) {
+            $0.string(text)
+        })
     }
 
     /// Appends a metadata value: strings as strings, numbers, booleans and

@@ -17,6 +17,16 @@ enum RFC3339Timestamp {
 
     /// Appends the 24 bytes of the timestamp for `seconds` and `milliseconds` since the epoch.
     static func append(seconds: Int64, milliseconds: Int, to out: inout [UInt8]) {
+        out.append(contentsOf: JSONLineWriter.line(maxBytes: byteCount) {
+            write(seconds: seconds, milliseconds: milliseconds, to: &$0)
+        })
+    }
+
+    /// The length of every timestamp (years 0–9999).
+    static let byteCount = 24
+
+    /// Writes the 24 bytes of the timestamp for `seconds` and `milliseconds` since the epoch.
+    static func write(seconds: Int64, milliseconds: Int, to out: inout JSONLineWriter) {
         // Floor division so instants before 1970 still land on the right day.
         var days = seconds / 86_400
         var secondOfDay = seconds % 86_400
@@ -25,20 +35,20 @@ enum RFC3339Timestamp {
             days -= 1
         }
         let (year, month, day) = civil(fromDays: days)
-        appendDigits(year, count: 4, to: &out)
-        out.append(UInt8(ascii: "-"))
-        appendDigits(month, count: 2, to: &out)
-        out.append(UInt8(ascii: "-"))
-        appendDigits(day, count: 2, to: &out)
-        out.append(UInt8(ascii: "T"))
-        appendDigits(secondOfDay / 3_600, count: 2, to: &out)
-        out.append(UInt8(ascii: ":"))
-        appendDigits(secondOfDay / 60 % 60, count: 2, to: &out)
-        out.append(UInt8(ascii: ":"))
-        appendDigits(secondOfDay % 60, count: 2, to: &out)
-        out.append(UInt8(ascii: "."))
-        appendDigits(Int64(milliseconds), count: 3, to: &out)
-        out.append(UInt8(ascii: "Z"))
+        out.padded(year, width: 4)
+        out.byte(UInt8(ascii: "-"))
+        out.padded(month, width: 2)
+        out.byte(UInt8(ascii: "-"))
+        out.padded(day, width: 2)
+        out.byte(UInt8(ascii: "T"))
+        out.padded(secondOfDay / 3_600, width: 2)
+        out.byte(UInt8(ascii: ":"))
+        out.padded(secondOfDay / 60 % 60, width: 2)
+        out.byte(UInt8(ascii: ":"))
+        out.padded(secondOfDay % 60, width: 2)
+        out.byte(UInt8(ascii: "."))
+        out.padded(Int64(milliseconds), width: 3)
+        out.byte(UInt8(ascii: "Z"))
     }
 
     /// Year, month (1–12) and day (1–31) of the proleptic Gregorian calendar for
@@ -56,16 +66,5 @@ enum RFC3339Timestamp {
         let month = monthIndex < 10 ? monthIndex + 3 : monthIndex - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
         return (year, month, day)
-    }
-
-    private static func appendDigits(_ value: Int64, count: Int, to out: inout [UInt8]) {
-        var divisor: Int64 = 1
-        for _ in 1..<count { divisor *= 10 }
-        var rest = value
-        while divisor > 0 {
-            out.append(UInt8(ascii: "0") + UInt8(truncatingIfNeeded: rest / divisor % 10))
-            rest %= divisor
-            divisor /= 10
-        }
     }
 }

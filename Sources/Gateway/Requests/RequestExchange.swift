@@ -68,7 +68,7 @@ public final class RequestExchange {
 
     private func log(status: Int, bytes: Int, nanoseconds: UInt64) {
         logger.info("request", metadata: AccessLogRecord(
-            requestID: requestID, tenant: tenant, method: request.head.method, path: String(target.path),
+            requestID: requestID, tenant: tenant, method: request.head.method, path: target.path,
             route: route, status: status, bytes: bytes, durationMilliseconds: Double(nanoseconds) / 1_000_000,
             upstreamStatus: upstreamStatus, upstreamMilliseconds: upstreamMilliseconds, gzip: gzip,
             remote: request.remote?.ipString ?? "-", traceID: traceparent?.traceID

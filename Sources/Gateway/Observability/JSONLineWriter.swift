@@ -1,0 +1,188 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A cursor that writes one JSON log line into memory sized beforehand.
+///
+/// Why: the access line is written thousands of times a second, and
+/// `Array.append` checks capacity and uniqueness on every call; with a few
+/// dozen appends per line that was most of the line's cost when profiled.
+/// Here each write is a bounds check and a store. The bound is checked on
+/// every write, so a wrong size estimate traps instead of writing past the end.
+struct JSONLineWriter {
+    private let base: UnsafeMutablePointer<UInt8>
+    private let capacity: Int
+    /// Bytes written so far.
+    private(set) var count = 0
+
+    private init(_ buffer: UnsafeMutableBufferPointer<UInt8>) {
+        // `line(maxBytes:)` never makes an empty buffer, so there is an address.
+        base = buffer.baseAddress!
+        capacity = buffer.count
+    }
+
+    /// The bytes `body` writes, in an array of capacity `maxBytes`.
+    static func line(maxBytes: Int, _ body: (inout JSONLineWriter) -> Void) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: max(maxBytes, 1)) { buffer, initialized in
+            var writer = JSONLineWriter(buffer)
+            body(&writer)
+            initialized = writer.count
+        }
+    }
+
+    /// The most bytes ``string(_:)-(String)`` writes for a string of `utf8Count`
+    /// bytes: two quotes, and every byte as `\u00XX` at worst.
+    @inline(__always)
+    static func maxStringBytes(_ utf8Count: Int) -> Int { 2 + 6 * utf8Count }
+
+    /// The most bytes an integer or a ``milliseconds(_:)`` value takes.
+    static let maxNumberBytes = 32
+
+    @inline(__always)
+    private mutating func reserve(_ n: Int) {
+        precondition(n <= capacity - count, "a JSON log line outgrew its size estimate")
+    }
+
+    /// One byte, as is.
+    @inline(__always)
+    mutating func byte(_ value: UInt8) {
+        reserve(1)
+        base[count] = value
+        count += 1
+    }
+
+    /// Bytes of JSON syntax (keys, punctuation, literals), as is.
+    @inline(__always)
+    mutating func raw(_ text: StaticString) {
+        text.withUTF8Buffer { raw(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Bytes known to need no escaping, as is.
+    @inline(__always)
+    mutating func raw(_ bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+        reserve(bytes.count)
+        memcpy(base + count, source, bytes.count)
+        count += bytes.count
+    }
+
+    /// `text` as a JSON string: quotes and backslashes escaped, control
+    /// characters (and DEL) as `\n`, `\t`, … or `\u00XX`, all other UTF-8 as is.
+    /// Swift strings are valid UTF-8, so the output is too.
+    mutating func string(_ text: String) {
+        var text = text
+        text.withUTF8 { escaped(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// `text` as a JSON string (see ``string(_:)-(String)``).
+    mutating func string(_ text: Substring) {
+        var text = text
+        text.withUTF8 { escaped(UnsafeRawBufferPointer($0)) }
+    }
+
+    /// `bytes` (valid UTF-8) as a JSON string.
+    mutating func escaped(_ bytes: UnsafeRawBufferPointer) {
+        byte(UInt8(ascii: "\""))
+        // Copy runs of plain bytes at once; stop only at bytes that need escaping.
+        var runStart = 0
+        for index in 0..<bytes.count {
+            let value = bytes[index]
+            if value >= 0x20 && value != UInt8(ascii: "\"") && value != UInt8(ascii: "\\") && value != 0x7F {
+                continue
+            }
+            raw(UnsafeRawBufferPointer(rebasing: bytes[runStart..<index]))
+            runStart = index + 1
+            switch value {
+            case UInt8(ascii: "\""): raw(#"\""#)
+            case UInt8(ascii: "\\"): raw(#"\\"#)
+            case 0x0A: raw(#"\n"#)
+            case 0x0D: raw(#"\r"#)
+            case 0x09: raw(#"\t"#)
+            case 0x08: raw(#"\b"#)
+            case 0x0C: raw(#"\f"#)
+            default:
+                raw(#"\u00"#)
+                byte(Self.hexDigit(value >> 4))
+                byte(Self.hexDigit(value & 0x0F))
+            }
+        }
+        raw(UnsafeRawBufferPointer(rebasing: bytes[runStart...]))
+        byte(UInt8(ascii: "\""))
+    }
+
+    @inline(__always)
+    private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") &+ nibble : UInt8(ascii: "a") &+ (nibble &- 10)
+    }
+
+    /// Decimal digits of `value`: `String(value)` would build and free a string
+    /// for every status and byte count of every request.
+    mutating func integer<T: BinaryInteger>(_ value: T) {
+        if value < 0 { byte(UInt8(ascii: "-")) }
+        // magnitude covers Int.min, whose negation does not fit.
+        digits(UInt64(value.magnitude))
+    }
+
+    /// Decimal digits of `value`, no sign, no padding.
+    private mutating func digits(_ value: UInt64) {
+        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: UInt64.max has 20 digits
+        withUnsafeMutableBytes(of: &scratch) { buffer in
+            var rest = value
+            var start = buffer.count
+            repeat {
+                let (quotient, digit) = rest.quotientAndRemainder(dividingBy: 10)
+                start -= 1
+                buffer[start] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: digit)
+                rest = quotient
+            } while rest != 0
+            raw(UnsafeRawBufferPointer(rebasing: buffer[start...]))
+        }
+    }
+
+    /// `value` zero-padded to `width` digits (0 ≤ value < 10^width), for timestamps.
+    mutating func padded(_ value: Int64, width: Int) {
+        reserve(width)
+        var rest = value
+        for position in stride(from: width - 1, through: 0, by: -1) {
+            base[count + position] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: rest % 10)
+            rest /= 10
+        }
+        count += width
+    }
+
+    /// Milliseconds rounded to microseconds, written as `Double.description`
+    /// writes that rounded value (`1.235`, `0.5`, `12.0`), but from integers:
+    /// formatting a `Double` is a costly shortest-round-trip search.
+    /// Values that are not finite once scaled become `null`.
+    mutating func milliseconds(_ value: Double) {
+        let micros = (value * 1000).rounded()
+        // Non-finite, or too large to scale: JSON has no infinity.
+        guard micros.isFinite else {
+            raw("null")
+            return
+        }
+        // Beyond 2^53 µs (285 years) or negative, leave the exact form to Double.
+        guard micros.sign == .plus, micros < 9_007_199_254_740_992 else {
+            var text = (micros / 1000).description
+            text.withUTF8 { raw(UnsafeRawBufferPointer($0)) }
+            return
+        }
+        let whole = UInt64(micros)
+        digits(whole / 1000)
+        byte(UInt8(ascii: "."))
+        var fraction = whole % 1000
+        guard fraction != 0 else {
+            byte(UInt8(ascii: "0"))
+            return
+        }
+        // Three digits without the trailing zeros, as the shortest form has them.
+        var width = 3
+        while fraction % 10 == 0 {
+            fraction /= 10
+            width -= 1
+        }
+        padded(Int64(fraction), width: width)
+    }
+}
