@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The Client fields Daftra documents (see `shared/daftra-api.md`).
 ///
 /// `?fields=` may name any of them even when an upstream record lacks it (the
@@ -60,10 +66,18 @@ extension Set<String> {
 
 /// Whether two strings have the same UTF-8 bytes.
 ///
-/// The length check and `==` (a byte compare for ASCII strings) settle almost
-/// every case cheaply; the byte walk only confirms a match, since canonically
-/// equivalent strings of equal length may still order combining marks differently.
+/// Not `==`: that follows canonical equivalence, and its fast path is only for
+/// ASCII; JSON keys and query names are distinct whenever their bytes are.
+/// `withUTF8` on native (and small) strings hands out their storage without copying.
 @inline(__always)
 func exactlyEqual(_ lhs: String, _ rhs: String) -> Bool {
-    lhs.utf8.count == rhs.utf8.count && lhs == rhs && lhs.utf8.elementsEqual(rhs.utf8)
+    guard lhs.utf8.count == rhs.utf8.count else { return false }
+    var lhs = lhs
+    var rhs = rhs
+    return lhs.withUTF8 { left in
+        rhs.withUTF8 { right in
+            guard let a = left.baseAddress, let b = right.baseAddress else { return true }
+            return memcmp(a, b, left.count) == 0
+        }
+    }
 }
