@@ -2,6 +2,8 @@
 # wrk against GET /livez on the gateway and, in the same run, on nginx answering the same
 # bytes with `return 200`: throughput, latency, CPU per request and peak RSS side by side,
 # in interleaved rounds so that a change in the machine's load hits both servers alike.
+# A third peer, Benchmarks/DispatchFloor (a bare Dispatch-source server answering the same
+# bytes with no parsing, logging or routing), shows what Dispatch sources alone cost here.
 #
 # Usage (from anywhere in a clone): bash Benchmarks/bench-livez.sh [options]; --help lists
 # them. Progress goes to stderr, the report to stdout. Exit 0 whatever the figures are;
@@ -23,6 +25,7 @@ loops=2
 workers=2
 build=1
 bin=""
+floor=1
 accept="${DAFTRA_GATEWAY_ACCEPT_STRATEGY:-}"
 rss_target_mib=20
 rps_target=0.8
@@ -44,6 +47,7 @@ Usage: bash Benchmarks/bench-livez.sh [options]
                          connections round robin); sets DAFTRA_GATEWAY_ACCEPT_STRATEGY
   --no-build             skip the release build (.build-static, as deploy/Dockerfile builds)
   --bin PATH             gateway executable to run (implies --no-build)
+  --no-floor             skip the Dispatch floor peer (Benchmarks/DispatchFloor)
   --keep                 keep the temporary directory (configs, wrk outputs)
   -h, --help             this text
 
@@ -63,6 +67,7 @@ while (($# > 0)); do
     --accept-strategy) accept="${2-}"; shift 2 ;;
     --no-build) build=0; shift ;;
     --bin) bin="${2-}"; build=0; shift 2 ;;
+    --no-floor) floor=0; shift ;;
     --keep) BENCH_KEEP_TMP=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown option '$1'" ;;
@@ -85,6 +90,8 @@ ensure_tools wrk nginx curl
 ((build)) && build_gateway "$root"
 bin="${bin:-$(gateway_bin "$root")}"
 [[ -x "$bin" ]] || die "no gateway executable at $bin"
+floor_bin=""
+((floor)) && { build_floor "$here/DispatchFloor/main.swift"; floor_bin="$BENCH_FLOOR_BIN"; }
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 if ge "${load_before%% *}" 1.5; then
@@ -97,6 +104,9 @@ fi
 host=127.0.0.1
 gw_port="$(pick_free_port)"
 ng_port="$(pick_free_port $((gw_port + 1)))"
+fl_port="$(pick_free_port $((ng_port + 1)))"
+servers="gateway nginx"
+((floor)) && servers="gateway floor nginx"
 
 log "starting the gateway on $host:$gw_port (--loops $loops, accept strategy ${accept:-default})"
 # --drain-delay 0s only shortens the exit at the end; serving is unaffected.
@@ -108,6 +118,12 @@ nginx_start livez "$here/nginx/livez.conf.template" \
     HOST="$host" PORT="$ng_port" WORKERS="$workers" HEALTH_URL="http://$host:$ng_port/livez"
 ng_pid=$BENCH_LAST_PID
 ng_workers="$(child_pids "$ng_pid")"
+fl_pid=""
+if ((floor)); then
+    log "starting the Dispatch floor on $host:$fl_port ($loops loops)"
+    start_floor "$floor_bin" "$host" "$fl_port" "$loops"
+    fl_pid=$BENCH_LAST_PID
+fi
 
 # Both must answer the same thing before their speed means anything.
 check_answer() {
@@ -123,6 +139,7 @@ check_answer() {
 }
 check_answer gateway "http://$host:$gw_port/livez"
 check_answer nginx "http://$host:$ng_port/livez"
+((floor)) && check_answer floor "http://$host:$fl_port/livez"
 
 # ---------------------------------------------------------------------------------------
 # Runs
@@ -135,11 +152,19 @@ bytes_gateway=""
 bytes_nginx=""
 
 server_pids() {
-    if [[ "$1" == gateway ]]; then echo "$gw_pid"; else echo "$ng_pid $(child_pids "$ng_pid")"; fi
+    case "$1" in
+    gateway) echo "$gw_pid" ;;
+    floor) echo "$fl_pid" ;;
+    *) echo "$ng_pid $(child_pids "$ng_pid")" ;;
+    esac
 }
 
 url_of() {
-    if [[ "$1" == gateway ]]; then echo "http://$host:$gw_port/livez"; else echo "http://$host:$ng_port/livez"; fi
+    case "$1" in
+    gateway) echo "http://$host:$gw_port/livez" ;;
+    floor) echo "http://$host:$fl_port/livez" ;;
+    *) echo "http://$host:$ng_port/livez" ;;
+    esac
 }
 
 ensure_alive() {
@@ -148,6 +173,7 @@ ensure_alive() {
         die "the gateway died ($1)"
     }
     is_alive "$ng_pid" || die "nginx died ($1)"
+    [[ -z "$fl_pid" ]] || is_alive "$fl_pid" || die "the Dispatch floor died ($1)"
     local now
     now="$(child_pids "$ng_pid")"
     [[ "$now" == "$ng_workers" ]] || {
@@ -197,6 +223,10 @@ measure() {
         hwm_b="$hwm_a"
         rss_now="$(status_kb "$gw_pid" VmRSS)"
         bytes_gateway="$bytes"
+    elif [[ "$server" == floor ]]; then
+        hwm_a="$(status_kb "$fl_pid" VmHWM)"
+        hwm_b="$hwm_a"
+        rss_now="$(status_kb "$fl_pid" VmRSS)"
     else
         # shellcheck disable=SC2086
         read -r hwm_a hwm_b <<<"$(hwm_max_sum $ng_workers)"
@@ -211,12 +241,10 @@ measure() {
 
 t_start=$SECONDS
 for c in $connections; do
-    warm gateway "$c"
-    warm nginx "$c"
+    for server in $servers; do warm "$server" "$c"; done
     for ((r = 1; r <= rounds; r++)); do
-        log "round $r/$rounds, $c connections: gateway, then nginx (${duration}s each)"
-        measure gateway "$c" "$r"
-        measure nginx "$c" "$r"
+        log "round $r/$rounds, $c connections: ${servers// /, } (${duration}s each)"
+        for server in $servers; do measure "$server" "$c" "$r"; done
     done
 done
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
@@ -227,19 +255,21 @@ gw_hwm_final="$(status_kb "$gw_pid" VmHWM)"
 
 echo "== GET /livez: daftra-gateway vs nginx $("$(nginx_bin)" -v 2>&1 | sed 's|.*nginx/||') =="
 echo "wrk -t$threads --latency, ${duration}s per run, $rounds round(s) per server and connection count," \
-    "interleaved gateway/nginx, ${warmup}s warm-up; $(nproc) cores shared by wrk and the servers"
+    "interleaved ${servers// //}, ${warmup}s warm-up; $(nproc) cores shared by wrk and the servers"
 echo "load average before: $load_before; after: $load_after; measuring took $((SECONDS - t_start))s"
 echo "gateway: $bin --loops $loops, accept strategy ${accept:-reuseport (default)}, request log to /dev/null;" \
     "answer ${bytes_gateway:-?} bytes on the wire"
 echo "nginx:   worker_processes $workers, reuseport, JSON access log to /dev/null; answer ${bytes_nginx:-?} bytes" \
     "(its extra headers: $(grep -viE '^(HTTP/|date|content-length|content-type|cache-control|x-request-id):?' \
         "$BENCH_TMP/nginx.head" | tr '\n' ' ' | sed 's/ $//'))"
+((floor)) && echo "floor:   Benchmarks/DispatchFloor, $loops loops: read sources only, one read and one send per event," \
+    "fixed answer, no parsing, log, routing or timeouts (what Dispatch sources alone cost)"
 echo
 echo "Every run (CPU = server utime+stime over the run / requests, sys = its kernel share; peak RSS = VmHWM,"
 echo "for nginx the largest worker / the workers' sum; RSS now = the gateway's VmRSS after the run):"
 printf '  %-5s %-8s %5s %11s %9s %9s %11s %5s %17s %10s\n' conns server round "req/s" "p50 ms" "p99 ms" "CPU µs/req" "sys" "peak RSS kB" "RSS now kB"
 while IFS=$'\t' read -r c s r rps p50 p99 cpu ha hb now _ sys; do
-    if [[ "$s" == gateway ]]; then peak="$ha"; else peak="$ha / $hb"; fi
+    if [[ "$s" == nginx ]]; then peak="$ha / $hb"; else peak="$ha"; fi
     printf '  %-5s %-8s %5s %11s %9s %9s %11s %5s %17s %10s\n' "$c" "$s" "$r" "$rps" "$p50" "$p99" "$cpu" "$sys%" "$peak" "$now"
 done <"$results"
 
@@ -267,6 +297,14 @@ for c in $connections; do
         "$(kb_to_mib "$n_max") largest worker, $(kb_to_mib "$n_sum") all $workers workers"
     echo "  gateway/nginx: throughput ${r_rps}x, p99 $(ratio "$g_p99" "$n_p99")x, CPU/request $(ratio "$g_cpu" "$n_cpu")x," \
         "peak RSS $(ratio "$g_hwm" "$n_max")x the largest worker, $(ratio "$g_hwm" "$n_sum")x all workers"
+    if ((floor)) && [[ -n "$(column floor "$c" 4)" ]]; then
+        f_rps="$(med floor "$c" 4)"; f_cpu="$(med floor "$c" 7)"
+        printf '  %-8s %11.0f %9.3f %9.3f %11.1f %4.0f%%  %s\n' floor "$f_rps" "$(med floor "$c" 5)" \
+            "$(med floor "$c" 6)" "$f_cpu" "$(med floor "$c" 12)" "$(kb_to_mib "$(med floor "$c" 8)")"
+        echo "  floor/nginx: throughput $(ratio "$f_rps" "$n_rps")x, CPU/request $(ratio "$f_cpu" "$n_cpu")x;" \
+            "gateway/floor: throughput $(ratio "$g_rps" "$f_rps")x, CPU/request $(ratio "$g_cpu" "$f_cpu")x" \
+            "($(awk -v g="$g_cpu" -v f="$f_cpu" 'BEGIN { printf "%.1f", g - f }') µs per request above the floor)"
+    fi
     v="$(verdict ge "$r_rps" "$rps_target")"
     [[ "$v" == PASS ]] || all_pass=0
     echo "  target throughput >= ${rps_target}x nginx: $v (${r_rps}x)"

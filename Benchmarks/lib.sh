@@ -146,6 +146,28 @@ build_gateway() {
 
 gateway_bin() { echo "$1/.build-static/release/daftra-gateway"; }
 
+# build_floor SOURCE: compiles the Dispatch floor peer (one file, optimised) into
+# $BENCH_TMP; sets BENCH_FLOOR_BIN. Needs swiftc (PATH, $SWIFTC or /opt/swift/usr/bin).
+BENCH_FLOOR_BIN=""
+build_floor() {
+    local swiftc="${SWIFTC:-$(command -v swiftc || echo /opt/swift/usr/bin/swiftc)}"
+    BENCH_FLOOR_BIN="$BENCH_TMP/dispatch-floor"
+    log "building the Dispatch floor peer ($1)"
+    "$swiftc" -O -swift-version 6 -module-name DispatchFloor -module-cache-path "$BENCH_TMP/module-cache" \
+        "$1" -o "$BENCH_FLOOR_BIN" >"$BENCH_TMP/floor-build.log" 2>&1 ||
+        { tail -n 20 "$BENCH_TMP/floor-build.log" >&2; die "building the Dispatch floor failed"; }
+}
+
+# start_floor BIN HOST PORT LOOPS: starts the Dispatch floor peer and waits until /livez
+# answers. Sets BENCH_LAST_PID.
+start_floor() {
+    "$1" "$2" "$3" "$4" >/dev/null 2>>"$BENCH_TMP/floor.stderr" &
+    BENCH_LAST_PID=$!
+    register_pid "$BENCH_LAST_PID"
+    wait_for_http "http://$2:$3/livez" "$BENCH_LAST_PID" 15 ||
+        { tail -n 20 "$BENCH_TMP/floor.stderr" >&2; die "the Dispatch floor did not start on $2:$3"; }
+}
+
 # start_gateway BIN HOST PORT [ARGS...]: starts the gateway with its stdout (the JSON
 # request log) discarded, stderr kept in $BENCH_TMP/gateway.stderr; waits until /livez
 # answers 200. Sets BENCH_LAST_PID.
