@@ -8,13 +8,19 @@ public struct HTTPRequest: Sendable {
     public var body: [UInt8]
     /// The peer's address.
     public var remote: SocketAddress?
+    /// The peer's IP address as text (`-` when unknown), for logs.
+    public var remoteIP: String
     /// Monotonic nanoseconds when the request's first byte was parsed.
     public var receivedAt: UInt64
 
-    public init(head: HTTPRequestHead, body: [UInt8], remote: SocketAddress?, receivedAt: UInt64) {
+    /// - Parameter remoteIP: the text of `remote`'s address; a connection renders
+    ///   it once for all of its requests. Rendered here when not given.
+    public init(head: HTTPRequestHead, body: [UInt8], remote: SocketAddress?, remoteIP: String? = nil,
+                receivedAt: UInt64) {
         self.head = head
         self.body = body
         self.remote = remote
+        self.remoteIP = remoteIP ?? remote?.ipString ?? "-"
         self.receivedAt = receivedAt
     }
 }

@@ -14,6 +14,9 @@ final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, @unchecke
     let stream: any ByteStream
     private let context: LoopContext
     private let remote: SocketAddress?
+    /// `remote` as text, rendered at the first request (`inet_ntop` formats with
+    /// `sprintf`, which was most of a per-request address rendering).
+    private lazy var remoteIP: String = remote?.ipString ?? "-"
     private var machine: ConnectionStateMachine
     private var decoder: HTTPRequestDecoder
     /// Unparsed input carried over between reads.
@@ -178,7 +181,7 @@ final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, @unchecke
         let responder = HTTPResponder(
             connection: self, sequence: sequence,
             omitBody: h.method == "HEAD", http10: h.version == .http1_0)
-        let request = HTTPRequest(head: h, body: requestBody, remote: remote, receivedAt: receivedAt)
+        let request = HTTPRequest(head: h, body: requestBody, remote: remote, remoteIP: remoteIP, receivedAt: receivedAt)
         context.handler.handle(request, responder: responder)
         apply(action)
     }

@@ -45,6 +45,7 @@ public final class RequestExchange {
     public func finish(status: Int, headers: HTTPHeaders = HTTPHeaders(), body: [UInt8],
                        contentType: String = "application/json") {
         var all = headers
+        all.reserveCapacity(headers.count + 3)
         all.add(name: "Content-Type", value: contentType)
         all.add(name: "Cache-Control", value: "no-store")
         all.add(name: "X-Request-Id", value: requestID)
@@ -71,7 +72,7 @@ public final class RequestExchange {
             requestID: requestID, tenant: tenant, method: request.head.method, path: target.path,
             route: route, status: status, bytes: bytes, durationMilliseconds: Double(nanoseconds) / 1_000_000,
             upstreamStatus: upstreamStatus, upstreamMilliseconds: upstreamMilliseconds, gzip: gzip,
-            remote: request.remote?.ipString ?? "-", traceID: traceparent?.traceID
+            remote: request.remoteIP, traceID: traceparent?.traceID
         ).metadata)
     }
 }

@@ -85,6 +85,8 @@ public struct Router<Endpoint: Sendable>: Sendable {
         let bytes = path.utf8
         guard bytes.first == UInt8(ascii: "/") else { return [] }
         var parts: [Substring] = []
+        // Routes have a few segments: one allocation, not one per doubling.
+        parts.reserveCapacity(4)
         var start = bytes.index(after: bytes.startIndex)
         while true {
             let end = bytes[start...].firstIndex(of: UInt8(ascii: "/")) ?? bytes.endIndex

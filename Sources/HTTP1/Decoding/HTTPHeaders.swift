@@ -22,6 +22,12 @@ public struct HTTPHeaders: Sendable {
         storage.reserveCapacity(capacity)
     }
 
+    /// Makes room for `capacity` fields in all, so that adding up to that many
+    /// does not reallocate (answers add their standard fields one by one).
+    public mutating func reserveCapacity(_ capacity: Int) {
+        storage.reserveCapacity(capacity)
+    }
+
     /// Appends a field after the existing ones.
     public mutating func add(name: String, value: String) {
         storage.append((name: name, value: value))
