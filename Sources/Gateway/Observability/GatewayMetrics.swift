@@ -24,7 +24,14 @@ public final class GatewayMetrics: Sendable {
 
     public let registry: PrometheusCollectorRegistry
     private let factory: PrometheusMetricsFactory
-    private let requestTimers = Locked<[String: CoreMetrics.Timer]>([:])
+    /// One timer per method, route and status. The key is a struct, not an
+    /// interpolated string: building and freeing that string cost every request.
+    private struct RequestKey: Hashable {
+        let method: String
+        let route: String
+        let status: Int
+    }
+    private let requestTimers = Locked<[RequestKey: CoreMetrics.Timer]>([:])
     private let upstreamTimers = Locked<[String: CoreMetrics.Timer]>([:])
     private let rateLimited = Locked<[String: CoreMetrics.Counter]>([:])
     private let reloads = Locked<[String: CoreMetrics.Counter]>([:])
@@ -62,7 +69,7 @@ public final class GatewayMetrics: Sendable {
     public func requestFinished(method: String, route: String, status: Int, nanoseconds: UInt64, started: Bool = true) {
         if started { activeRequests.decrement() }
         let m = Self.knownMethods.contains(method) ? method : "_OTHER"
-        let key = "\(m) \(route) \(status)"
+        let key = RequestKey(method: m, route: route, status: status)
         let timer = requestTimers.withLock { timers in
             if let t = timers[key] { return t }
             let t = CoreMetrics.Timer(
