@@ -54,35 +54,20 @@ public struct AccessLogRecord: JSONLogRecord {
 
     /// Writes the members (see ``appendJSONMembers(to:)``) into room for ``maxJSONBytes``.
     func writeJSONMembers(to out: inout JSONLineWriter) {
-        out.raw(#""request_id":"#)
-        out.string(requestID)
-        out.raw(#","tenant":"#)
-        if let tenant { out.string(tenant) } else { out.raw("null") }
-        out.raw(#","method":"#)
-        if let method { out.string(method) } else { out.raw("null") }
-        out.raw(#","path":"#)
-        if let path { out.string(path) } else { out.raw("null") }
-        out.raw(#","route":"#)
-        out.string(route)
-        out.raw(#","status":"#)
-        out.integer(status)
-        out.raw(#","bytes":"#)
-        out.integer(bytes)
-        out.raw(#","duration_ms":"#)
-        out.milliseconds(durationMilliseconds)
-        out.raw(#","upstream_status":"#)
-        if let upstreamStatus { out.integer(upstreamStatus) } else { out.raw("null") }
-        out.raw(#","upstream_ms":"#)
-        if let upstreamMilliseconds { out.milliseconds(upstreamMilliseconds) } else { out.raw("null") }
+        out.member(#""request_id":"#, requestID)
+        out.member(#","tenant":"#, tenant)
+        out.member(#","method":"#, method)
+        out.member(#","path":"#, path)
+        out.member(#","route":"#, route)
+        out.member(#","status":"#, status)
+        out.member(#","bytes":"#, bytes)
+        out.member(#","duration_ms":"#, milliseconds: durationMilliseconds)
+        out.member(#","upstream_status":"#, upstreamStatus)
+        out.member(#","upstream_ms":"#, milliseconds: upstreamMilliseconds)
         out.raw(#","gzip":"#)
         out.raw(gzip ? "true" : "false")
-        out.raw(#","remote":"#)
-        out.string(remote)
-        out.raw(#","trace_id":"#)
-        if let traceID { out.string(traceID) } else { out.raw("null") }
-        if let reason {
-            out.raw(#","reason":"#)
-            out.string(reason)
-        }
+        out.member(#","remote":"#, remote)
+        out.member(#","trace_id":"#, traceID)
+        if let reason { out.member(#","reason":"#, reason) }
     }
 }

@@ -185,4 +185,28 @@ struct JSONLineWriter {
         }
         padded(Int64(fraction), width: width)
     }
+
+    // Members: `key` is the member's name with its quotes, colon and leading
+    // comma as JSON syntax; an absent value is written `null`.
+
+    /// A string member.
+    mutating func member(_ key: StaticString, _ value: String?) { member(key, value) { $0.string($1) } }
+
+    /// A string member.
+    mutating func member(_ key: StaticString, _ value: Substring?) { member(key, value) { $0.string($1) } }
+
+    /// An integer member.
+    mutating func member(_ key: StaticString, _ value: Int?) { member(key, value) { $0.integer($1) } }
+
+    /// A milliseconds member (see ``milliseconds(_:)``).
+    mutating func member(_ key: StaticString, milliseconds value: Double?) {
+        member(key, value) { $0.milliseconds($1) }
+    }
+
+    @inline(__always)
+    private mutating func member<Value>(_ key: StaticString, _ value: Value?,
+                                        _ write: (inout JSONLineWriter, Value) -> Void) {
+        raw(key)
+        if let value { write(&self, value) } else { raw("null") }
+    }
 }
