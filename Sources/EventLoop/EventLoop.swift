@@ -37,6 +37,9 @@ public final class EventLoop: @unchecked Sendable {
     /// loop still runs.
     private let heartbeat = Atomic<UInt64>(0)
     private let sweepInterval: UInt64
+    /// Channels of this loop closing gracefully: write side shut, waiting for the
+    /// peer's close. Atomic because shutdown polls it from another queue.
+    private let lingering = Atomic<Int>(0)
 
     // Loop-confined.
     private var watchers: [ObjectIdentifier: any DeadlineWatcher] = [:]
@@ -101,6 +104,16 @@ public final class EventLoop: @unchecked Sendable {
         return watchers.count
     }
 
+    /// Channels of this loop that have shut their write side and wait for the
+    /// peer's close (at most ``SocketChannel/lingerTime``). A process that exits
+    /// before they finish turns the peer's next request into a reset instead of
+    /// a clean end of stream, so shutdown waits for this to reach zero.
+    public var lingeringChannels: Int { lingering.load(ordering: .relaxed) }
+
+    func lingerBegan() { lingering.add(1, ordering: .relaxed) }
+
+    func lingerEnded() { lingering.subtract(1, ordering: .relaxed) }
+
     /// Stops the sweep timer; the loop runs queued work but checks no more deadlines.
     public func stop() {
         assertInLoop()
@@ -154,6 +167,9 @@ public final class EventLoopGroup: Sendable {
         let n = cursor.wrappingAdd(1, ordering: .relaxed).oldValue
         return loops[Int(UInt(bitPattern: n) % UInt(loops.count))]
     }
+
+    /// Channels of every loop closing gracefully (see ``EventLoop/lingeringChannels``).
+    public var lingeringChannels: Int { loops.reduce(0) { $0 + $1.lingeringChannels } }
 
     /// Whether every loop swept recently.
     public func allResponsive(tolerance: Duration) -> Bool {

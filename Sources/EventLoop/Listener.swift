@@ -95,10 +95,17 @@ public final class Listener: @unchecked Sendable {
     }
 
     /// Stops accepting and closes the socket (after the source's cancel handler).
-    /// Connections still in the backlog are reset by the kernel.
+    ///
+    /// Connections that completed their handshake but wait in the backlog are
+    /// accepted first and handed over like any other: closing a listening
+    /// socket resets them, and a client that connected should see its
+    /// connection end (the server, shutting down, closes it gracefully), not a
+    /// reset. A connection whose handshake completes after this drain is still
+    /// reset by the kernel; that window is the time between two system calls.
     public func close() {
         loop.execute { [self] in
             guard !closed else { return }
+            drainBacklog()
             closed = true
             guard let s = source else {
                 Socket.close(fd)
@@ -112,12 +119,26 @@ public final class Listener: @unchecked Sendable {
         }
     }
 
-    private func acceptBatch() {
+    /// Accepts until the backlog is empty, the gate is full or accepting fails.
+    private func drainBacklog() {
+        var before = -1
+        var accepted = 0
+        while accepted != before {
+            before = accepted
+            accepted += acceptBatch()
+        }
+    }
+
+    /// Accepts up to `batch` connections; returns how many it accepted and handed
+    /// over. Fewer than `batch` means the backlog is empty or accepting paused.
+    @discardableResult
+    private func acceptBatch() -> Int {
+        var accepted = 0
         for _ in 0..<batch {
-            guard !closed else { return }
+            guard !closed else { return accepted }
             guard gate.tryAcquire() else {
                 pause()
-                return
+                return accepted
             }
             let result: IOResult<(Int32, SocketAddress)>
             do {
@@ -126,7 +147,7 @@ public final class Listener: @unchecked Sendable {
                 gate.release()
                 if error.isOutOfDescriptors {
                     pause()
-                    return
+                    return accepted
                 }
                 // ECONNABORTED and the like cost one connection, not the listener.
                 continue
@@ -134,8 +155,9 @@ public final class Listener: @unchecked Sendable {
             switch result {
             case .wouldBlock:
                 gate.release()
-                return
+                return accepted
             case .value(let (cfd, peer)):
+                accepted += 1
                 let target = pickLoop()
                 if target === loop {
                     onAccept(cfd, peer, target)
@@ -146,6 +168,7 @@ public final class Listener: @unchecked Sendable {
                 }
             }
         }
+        return accepted
     }
 
     private func pause() {

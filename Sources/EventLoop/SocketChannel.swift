@@ -244,6 +244,7 @@ public final class SocketChannel: ByteStream, DeadlineWatcher, @unchecked Sendab
 
     private func beginLinger() {
         state = .lingering
+        loop.lingerBegan()
         Socket.shutdownWrite(fd)
         deadline = MonotonicClock.now() &+ Self.lingerTime
         loop.watch(self)
@@ -262,7 +263,10 @@ public final class SocketChannel: ByteStream, DeadlineWatcher, @unchecked Sendab
         guard state != .closed else { return }
         let wasLingering = state == .lingering
         state = .closed
-        if wasLingering { loop.unwatch(self) }
+        if wasLingering {
+            loop.unwatch(self)
+            loop.lingerEnded()
+        }
         closeError = error
         if let source = readSource {
             outstandingCancels += 1

@@ -113,4 +113,9 @@ public final class HTTPServer: Sendable {
 
     /// Connections open now (those accepted and not yet closed).
     public var openConnections: Int { gate.count }
+
+    /// Sockets of the server's loops still closing gracefully: answered and
+    /// half-closed, discarding input until the peer closes (see
+    /// ``EventLoop/lingeringChannels``). They no longer count as connections.
+    public var closingSockets: Int { contexts.reduce(0) { $0 + $1.loop.lingeringChannels } }
 }

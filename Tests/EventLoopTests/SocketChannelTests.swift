@@ -36,8 +36,15 @@ struct SocketChannelTests {
         loop.queue.sync(execute: body)
     }
 
-    func fdIsOpen(_ fd: Int32) -> Bool {
-        fcntl(fd, F_GETFD) != -1
+    /// Whether the peer of `fd`'s socket sees the end of the stream within a
+    /// second: the evidence that the other end was closed. (Checking the other
+    /// end's fd number would not do: suites run in parallel, and a closed number
+    /// is soon handed out again.)
+    func peerSeesEnd(_ fd: Int32) -> Bool {
+        var ready = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&ready, 1, 1_000) == 1 else { return false }
+        var byte: UInt8 = 0
+        return recv(fd, &byte, 1, Int32(MSG_DONTWAIT)) == 0
     }
 
     @Test func readsWritesAndClosesTheFdExactlyOnce() throws {
@@ -62,12 +69,7 @@ struct SocketChannelTests {
         }
         #expect(got)
         onLoop(loop) { channel.close(.immediately) }
-        var closed = false
-        for _ in 0..<200 where !closed {
-            usleep(5_000)
-            closed = onLoop(loop) { !fdIsOpen(mine) }
-        }
-        #expect(closed, "the fd is closed once the sources' cancel handlers ran")
+        #expect(peerSeesEnd(theirs), "the fd is closed once the sources' cancel handlers ran")
         #expect(onLoop(loop) { delegate.closed })
         // A second close is a no-op (no double close of a reused fd number).
         onLoop(loop) { channel.close(.immediately) }
@@ -90,6 +92,35 @@ struct SocketChannelTests {
         }
         #expect(eof)
         onLoop(loop) { channel.close(.immediately) }
+    }
+
+    @Test func aGracefulCloseLingersAndCountsUntilThePeerCloses() throws {
+        let loop = EventLoop(index: 0)
+        let (mine, theirs) = try pair()
+        let channel = SocketChannel(fd: mine, loop: loop, peer: nil)
+        let delegate = RecordingDelegate()
+        onLoop(loop) {
+            channel.delegate = delegate
+            channel.start()
+            channel.write(Array("bye".utf8))
+            channel.close(.afterFlush)
+        }
+        // The answer arrives, then the end of stream; the socket stays open,
+        // discarding what the peer still sends, and is counted as lingering.
+        var buf = [UInt8](repeating: 0, count: 16)
+        #expect(read(theirs, &buf, 16) == 3)
+        #expect(read(theirs, &buf, 16) == 0)
+        _ = "late request".withCString { write(theirs, $0, 12) }
+        usleep(20_000)
+        #expect(loop.lingeringChannels == 1)
+        #expect(onLoop(loop) { delegate.closed }, "the delegate is let go once the answer left")
+        close(theirs)
+        var done = false
+        for _ in 0..<200 where !done {
+            usleep(5_000)
+            done = loop.lingeringChannels == 0
+        }
+        #expect(done, "the peer's close ends the linger")
     }
 
     @Test func largeWritesQueueUntilThePeerReads() throws {

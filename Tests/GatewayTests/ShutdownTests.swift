@@ -21,13 +21,25 @@ struct ShutdownTests {
                 // connections are refused (listeners closed).
                 var client: RawClient? = nil
                 var sent = 0
+                // Whether `client` has carried no request yet.
+                var fresh = false
                 while !stop.load(ordering: .relaxed) {
                     if client == nil {
                         client = try? RawClient(port: port)
                         if client == nil { return }
+                        fresh = true
                     }
                     do {
-                        try client!.send("GET /livez?w=\(worker)&n=\(sent) HTTP/1.1\r\nHost: x\r\n\r\n")
+                        do {
+                            try client!.send("GET /livez?w=\(worker)&n=\(sent) HTTP/1.1\r\nHost: x\r\n\r\n")
+                        } catch where fresh && "\(error)".contains("errno \(ECONNRESET)") {
+                            // The handshake finished as the listener closed: the
+                            // kernel resets a connection no listener will accept
+                            // (the client's connect had already returned). That is
+                            // a refused connection, which ends this worker too.
+                            return
+                        }
+                        fresh = false
                         sent += 1
                         let r = try client!.readResponse()
                         if r.status == 200 {
@@ -89,6 +101,35 @@ struct ShutdownTests {
 
     /// In a child process, so the descriptor count is the server's alone (other
     /// suites run in parallel in this process).
+    /// A keep-alive client may send its next request just as shutdown closes its
+    /// idle connection. The gateway half-closes and keeps the socket, discarding
+    /// input, until the client closes too: the client sees an end of stream (safe
+    /// to retry elsewhere), never a reset, and the process exits after it.
+    @Test func aRequestSentIntoTheIdleCloseAtShutdownMeetsEndOfStreamNotAReset() throws {
+        let gateway = try GatewayProcess([
+            "--host", "127.0.0.1", "--port", "0", "--drain-delay", "0s", "--shutdown-timeout", "5s",
+        ])
+        let port = try gateway.waitForPort()
+        let client = try RawClient(port: port)
+        try client.send("GET /livez HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(try client.readResponse().status == 200)
+        gateway.signal(SIGTERM)
+        // The idle connection is closed: its end of stream makes the socket readable.
+        var ready = pollfd(fd: client.fd, events: Int16(POLLIN), revents: 0)
+        #expect(poll(&ready, 1, 3_000) == 1)
+        usleep(100_000)
+        // Had the process gone, this request would meet a closed socket and a reset.
+        try client.send("GET /livez HTTP/1.1\r\nHost: x\r\n\r\n")
+        usleep(100_000)
+        #expect(gateway.process.isRunning, "the gateway waits while the socket lingers")
+        var byte: UInt8 = 0
+        let n = recv(client.fd, &byte, 1, 0)
+        #expect(n == 0, "end of stream, not errno \(errno) (\(ECONNRESET) is a reset)")
+        // The client's close ends the linger; then the gateway exits.
+        shutdown(client.fd, Int32(SHUT_WR))
+        #expect(gateway.waitForExit(seconds: 3) == 0)
+    }
+
     @Test func tenThousandConnectionsOpenedAndResetLeaveNoDescriptorBehind() throws {
         let gateway = try GatewayProcess(["--host", "127.0.0.1", "--port", "0", "--log-level", "notice"])
         let port = try gateway.waitForPort()

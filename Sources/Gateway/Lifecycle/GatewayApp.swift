@@ -242,7 +242,9 @@ public final class GatewayApp: Sendable {
     /// Runs the contract's shutdown: readiness 503 at once, listeners closed after
     /// `--drain-delay`, then connections finish what they owe and close; after
     /// `--shutdown-timeout` (from now) whatever is left is cut. `completion` runs
-    /// once, on a background queue, when no connection is left.
+    /// once, on a background queue, when no connection is left and every socket
+    /// closing gracefully has seen its peer close (or given up waiting): exiting
+    /// earlier would answer a client's next keep-alive request with a reset.
     public func shutdown(completion: @escaping @Sendable () -> Void) {
         guard !shutdownStarted.exchange(true, ordering: .relaxed) else { return }
         state.set(.draining)
@@ -270,7 +272,7 @@ public final class GatewayApp: Sendable {
     private static func waitForConnections(
         server: HTTPServer, queue: DispatchQueue, deadline: DispatchTime, completion: @escaping @Sendable () -> Void
     ) {
-        if server.openConnections == 0 {
+        if server.openConnections == 0, server.closingSockets == 0 {
             completion()
             return
         }
