@@ -100,8 +100,9 @@ public final class Listener: @unchecked Sendable {
     /// accepted first and handed over like any other: closing a listening
     /// socket resets them, and a client that connected should see its
     /// connection end (the server, shutting down, closes it gracefully), not a
-    /// reset. A connection whose handshake completes after this drain is still
-    /// reset by the kernel; that window is the time between two system calls.
+    /// reset. A handshake still under way when the socket closes, or completing
+    /// after this drain, is reset by the kernel: the client sees its connection
+    /// refused or reset before any request was taken.
     public func close() {
         loop.execute { [self] in
             guard !closed else { return }
