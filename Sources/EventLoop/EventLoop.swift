@@ -168,9 +168,6 @@ public final class EventLoopGroup: Sendable {
         return loops[Int(UInt(bitPattern: n) % UInt(loops.count))]
     }
 
-    /// Channels of every loop closing gracefully (see ``EventLoop/lingeringChannels``).
-    public var lingeringChannels: Int { loops.reduce(0) { $0 + $1.lingeringChannels } }
-
     /// Whether every loop swept recently.
     public func allResponsive(tolerance: Duration) -> Bool {
         let now = MonotonicClock.now()

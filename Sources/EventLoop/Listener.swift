@@ -122,16 +122,11 @@ public final class Listener: @unchecked Sendable {
 
     /// Accepts until the backlog is empty, the gate is full or accepting fails.
     private func drainBacklog() {
-        var before = -1
-        var accepted = 0
-        while accepted != before {
-            before = accepted
-            accepted += acceptBatch()
-        }
+        while acceptBatch() > 0 {}
     }
 
     /// Accepts up to `batch` connections; returns how many it accepted and handed
-    /// over. Fewer than `batch` means the backlog is empty or accepting paused.
+    /// over (none once the backlog is empty or accepting paused).
     @discardableResult
     private func acceptBatch() -> Int {
         var accepted = 0

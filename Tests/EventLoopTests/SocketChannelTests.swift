@@ -36,6 +36,32 @@ struct SocketChannelTests {
         loop.queue.sync(execute: body)
     }
 
+    /// A started channel over one end of a fresh pair, with a recording delegate;
+    /// `then` runs on the loop right after the start. Returns the other end too.
+    func startedChannel<T: Sendable>(
+        then: @Sendable (SocketChannel) -> T
+    ) throws -> (loop: EventLoop, channel: SocketChannel, delegate: RecordingDelegate, theirs: Int32, result: T) {
+        let loop = EventLoop(index: 0)
+        let (mine, theirs) = try pair()
+        let channel = SocketChannel(fd: mine, loop: loop, peer: nil)
+        let delegate = RecordingDelegate()
+        let result = onLoop(loop) { () -> T in
+            channel.delegate = delegate
+            channel.start()
+            return then(channel)
+        }
+        return (loop, channel, delegate, theirs, result)
+    }
+
+    /// Polls `condition` every 5 ms for up to a second; whether it became true.
+    func eventually(_ condition: () -> Bool) -> Bool {
+        for _ in 0..<200 {
+            if condition() { return true }
+            usleep(5_000)
+        }
+        return condition()
+    }
+
     /// Whether the peer of `fd`'s socket sees the end of the stream within a
     /// second: the evidence that the other end was closed. (Checking the other
     /// end's fd number would not do: suites run in parallel, and a closed number
@@ -48,26 +74,13 @@ struct SocketChannelTests {
     }
 
     @Test func readsWritesAndClosesTheFdExactlyOnce() throws {
-        let loop = EventLoop(index: 0)
-        let (mine, theirs) = try pair()
+        let (loop, channel, delegate, theirs, _) = try startedChannel { $0.write(Array("ping".utf8)) }
         defer { close(theirs) }
-        let channel = SocketChannel(fd: mine, loop: loop, peer: nil)
-        let delegate = RecordingDelegate()
-        onLoop(loop) {
-            channel.delegate = delegate
-            channel.start()
-            channel.write(Array("ping".utf8))
-        }
         var buf = [UInt8](repeating: 0, count: 16)
         let n = read(theirs, &buf, 16)
         #expect(String(decoding: buf[..<max(n, 0)], as: UTF8.self) == "ping")
         _ = "pong".withCString { write(theirs, $0, 4) }
-        var got = false
-        for _ in 0..<200 where !got {
-            usleep(5_000)
-            got = onLoop(loop) { String(decoding: delegate.received, as: UTF8.self) == "pong" }
-        }
-        #expect(got)
+        #expect(eventually { onLoop(loop) { String(decoding: delegate.received, as: UTF8.self) == "pong" } })
         onLoop(loop) { channel.close(.immediately) }
         #expect(peerSeesEnd(theirs), "the fd is closed once the sources' cancel handlers ran")
         #expect(onLoop(loop) { delegate.closed })
@@ -76,32 +89,14 @@ struct SocketChannelTests {
     }
 
     @Test func eofIsReportedOnceAndReadingStops() throws {
-        let loop = EventLoop(index: 0)
-        let (mine, theirs) = try pair()
-        let channel = SocketChannel(fd: mine, loop: loop, peer: nil)
-        let delegate = RecordingDelegate()
-        onLoop(loop) {
-            channel.delegate = delegate
-            channel.start()
-        }
+        let (loop, channel, delegate, theirs, _) = try startedChannel { _ in }
         close(theirs)
-        var eof = false
-        for _ in 0..<200 where !eof {
-            usleep(5_000)
-            eof = onLoop(loop) { delegate.eof }
-        }
-        #expect(eof)
+        #expect(eventually { onLoop(loop) { delegate.eof } })
         onLoop(loop) { channel.close(.immediately) }
     }
 
     @Test func aGracefulCloseLingersAndCountsUntilThePeerCloses() throws {
-        let loop = EventLoop(index: 0)
-        let (mine, theirs) = try pair()
-        let channel = SocketChannel(fd: mine, loop: loop, peer: nil)
-        let delegate = RecordingDelegate()
-        onLoop(loop) {
-            channel.delegate = delegate
-            channel.start()
+        let (loop, _, delegate, theirs, _) = try startedChannel { channel in
             channel.write(Array("bye".utf8))
             channel.close(.afterFlush)
         }
@@ -115,27 +110,16 @@ struct SocketChannelTests {
         #expect(loop.lingeringChannels == 1)
         #expect(onLoop(loop) { delegate.closed }, "the delegate is let go once the answer left")
         close(theirs)
-        var done = false
-        for _ in 0..<200 where !done {
-            usleep(5_000)
-            done = loop.lingeringChannels == 0
-        }
-        #expect(done, "the peer's close ends the linger")
+        #expect(eventually { loop.lingeringChannels == 0 }, "the peer's close ends the linger")
     }
 
     @Test func largeWritesQueueUntilThePeerReads() throws {
-        let loop = EventLoop(index: 0)
-        let (mine, theirs) = try pair()
-        defer { close(theirs) }
-        let channel = SocketChannel(fd: mine, loop: loop, peer: nil)
-        let delegate = RecordingDelegate()
         let payload = [UInt8](repeating: 0x61, count: 4 << 20)
-        let pendingAfterWrite = onLoop(loop) { () -> Int in
-            channel.delegate = delegate
-            channel.start()
+        let (loop, channel, _, theirs, pendingAfterWrite) = try startedChannel { channel -> Int in
             channel.write(payload)
             return channel.pendingWriteBytes
         }
+        defer { close(theirs) }
         #expect(pendingAfterWrite > 0, "a socket buffer cannot take 4 MiB at once")
         var total = 0
         var buf = [UInt8](repeating: 0, count: 65_536)

@@ -23,7 +23,8 @@ struct JSONLineWriter {
         capacity = buffer.count
     }
 
-    /// The bytes `body` writes, in an array of capacity `maxBytes`.
+    /// The bytes `body` writes, in an array of capacity `maxBytes`: what `body`
+    /// leaves unused is room for later appends.
     static func line(maxBytes: Int, _ body: (inout JSONLineWriter) -> Void) -> [UInt8] {
         [UInt8](unsafeUninitializedCapacity: max(maxBytes, 1)) { buffer, initialized in
             var writer = JSONLineWriter(buffer)

@@ -123,12 +123,11 @@ extension JSONLogHandler {
     /// `{"ts":…,"level":…,"msg":…` of every line.
     static func lineStart(_ event: LogEvent, seconds: Int64, milliseconds: Int) -> [UInt8] {
         let message = event.message.description
-        var out = JSONLineWriter.line(maxBytes: lineStartBytes(event, message: message)) {
+        // 320 bytes more capacity than the start needs: room for the members
+        // that follow, so appending them rarely reallocates.
+        return JSONLineWriter.line(maxBytes: lineStartBytes(event, message: message) + 320) {
             writeLineStart(event, message: message, seconds: seconds, milliseconds: milliseconds, to: &$0)
         }
-        // Room for the members that follow, so appending them rarely reallocates.
-        out.reserveCapacity(320)
-        return out
     }
 
     /// The most bytes ``writeLineStart(_:message:seconds:milliseconds:to:)`` writes.
