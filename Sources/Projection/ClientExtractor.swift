@@ -7,6 +7,9 @@ public struct ClientMember: Equatable, Sendable {
     public let nameRange: Range<Int>
     /// The member's value bytes exactly as upstream (nested whitespace included).
     public let valueRange: Range<Int>
+    /// Whether the key token holds escapes; without them, the bytes between its
+    /// quotes are `name`'s bytes, and lookups compare those instead of the string.
+    public let nameHasEscapes: Bool
 }
 
 /// The upstream `data.Client` object: where it lies and its members.
@@ -115,7 +118,7 @@ public enum ClientExtractor {
                 } else {
                     name = scanner.decodedString(of: key.token, hasEscapes: key.hasEscapes)
                 }
-                members.append(ClientMember(name: name, nameRange: key.token, valueRange: value))
+                members.append(ClientMember(name: name, nameRange: key.token, valueRange: value, nameHasEscapes: key.hasEscapes))
             } while try scanner.nextMember()
         }
         return ClientObject(members: members, range: start..<scanner.position)

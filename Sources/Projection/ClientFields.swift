@@ -25,11 +25,12 @@ public enum ClientFields {
     /// The documented keys' bytes, for comparing with raw key tokens.
     static let documentedUTF8 = documented.map { Array($0.utf8) }
 
-    private static let documentedSet = Set(documented.map(ExactName.init))
+    /// Looked up by bytes: cheaper than hashing for 47 short names (see ``PackedNames``).
+    private static let documentedNames = PackedNames(documented)
 
     /// Whether `name` is a documented Client field (byte-exact comparison).
     public static func isDocumented(_ name: String) -> Bool {
-        documentedSet.contains(ExactName(name))
+        documentedNames.contains(name)
     }
 }
 

@@ -38,7 +38,7 @@ public enum ClientProjection {
             target[at] = UInt8(ascii: "{")
             at += 1
             for member in client.members {
-                if let selecting, !selecting.contains(member.name) { continue }
+                if let selecting, !selecting.contains(member, in: document) { continue }
                 if let allowed, !allowed.containsExactly(member.name) { continue }
                 if at > 1 {  // a member is already written after the `{`
                     target[at] = UInt8(ascii: ",")

@@ -10,11 +10,15 @@ public enum FieldsError: Error, Equatable, Sendable {
 public struct FieldSelection: Equatable, Sendable {
     /// The requested names, trimmed, each once, in request order.
     public let names: [String]
+    /// The names' bytes for lookups, while there are at most ``linearLimit``.
+    private let packed: PackedNames
     /// Hashed lookup, built only for long selections (see ``contains(_:)``).
     private let lookup: Set<ExactName>
 
     /// Up to this many names, lookups and repeat checks compare bytes one by one:
-    /// a request names a handful of fields, and hashing each costs more.
+    /// a request names a handful of fields, and hashing each costs more. Past it, a
+    /// hostile list of thousands of names must not make every member's lookup
+    /// linear.
     static let linearLimit = 16
 
     /// Builds a selection from already decoded names (trimmed, empties dropped,
@@ -22,26 +26,48 @@ public struct FieldSelection: Equatable, Sendable {
     ///
     /// - Throws: ``FieldsError/empty`` when no name remains.
     public init(names: some Sequence<String>) throws(FieldsError) {
-        try self.init(trimmed: names.map { String(decoding: Self.trim(Array($0.utf8)[...]), as: UTF8.self) })
+        var builder = Builder()
+        for name in names {
+            let bytes = Array(name.utf8)
+            bytes.withUnsafeBytes { builder.add(trimmed: Self.trim($0)) }
+        }
+        try self.init(builder)
     }
 
-    /// Drops empty names and repeats, keeping first occurrences in order.
-    private init(trimmed names: [String]) throws(FieldsError) {
-        var ordered: [String] = []
-        ordered.reserveCapacity(names.count)
+    private init(_ builder: Builder) throws(FieldsError) {
+        guard !builder.names.isEmpty else { throw .empty }
+        names = builder.names
+        packed = builder.packed
+        lookup = builder.lookup
+    }
+
+    /// Collects names in order, dropping empty ones and repeats.
+    private struct Builder {
+        var names: [String] = []
+        var packed = PackedNames()
         var lookup = Set<ExactName>()
-        for name in names where !name.isEmpty {
-            if ordered.count < Self.linearLimit {
-                guard !ordered.contains(where: { exactlyEqual($0, name) }) else { continue }
-            } else {
-                if lookup.isEmpty { lookup = Set(ordered.map(ExactName.init)) }
-                guard lookup.insert(ExactName(name)).inserted else { continue }
-            }
-            ordered.append(name)
+
+        /// Room for the names of a value of `bytes` bytes, so that appends do not regrow.
+        init(valueBytes bytes: Int = 0) {
+            let expected = min(bytes / 2 + 1, FieldSelection.linearLimit)
+            names.reserveCapacity(expected)
+            packed.reserveCapacity(names: expected, bytes: min(bytes, 1024))
         }
-        guard !ordered.isEmpty else { throw .empty }
-        self.names = ordered
-        self.lookup = lookup
+
+        /// Adds a name already trimmed and checked, unless it is empty or a repeat.
+        mutating func add(trimmed name: UnsafeRawBufferPointer) {
+            guard !name.isEmpty else { return }
+            if names.count < FieldSelection.linearLimit {
+                guard !packed.contains(name) else { return }
+                packed.append(name)
+                names.append(String(decoding: name, as: UTF8.self))
+            } else {
+                if lookup.isEmpty { lookup = Set(names.map(ExactName.init)) }
+                let text = String(decoding: name, as: UTF8.self)
+                guard lookup.insert(ExactName(text)).inserted else { return }
+                names.append(text)
+            }
+        }
     }
 
     /// Parses the raw (still percent-encoded) value of the `fields` query parameter.
@@ -59,57 +85,100 @@ public struct FieldSelection: Equatable, Sendable {
         // The query string is contiguous UTF-8 (the request head's bytes): one
         // pass over it, without copying it into an array first.
         let parsed = raw.withContiguousStorageIfAvailable { bytes -> Result<FieldSelection, FieldsError> in
-            Result { () throws(FieldsError) in try parse(buffer: bytes) }
+            Result { () throws(FieldsError) in try parse(buffer: UnsafeRawBufferPointer(bytes)) }
         }
         if let parsed { return try parsed.get() }
         let bytes = Array(raw)
-        return try bytes.withUnsafeBufferPointer { (buffer) throws(FieldsError) in try parse(buffer: buffer) }
+        return try bytes.withUnsafeBufferPointer { (buffer) throws(FieldsError) in try parse(buffer: UnsafeRawBufferPointer(buffer)) }
     }
 
     /// Percent-decodes and splits in one pass: a decoded comma (`,` or `%2C`)
-    /// ends a name.
-    private static func parse(buffer raw: UnsafeBufferPointer<UInt8>) throws(FieldsError) -> FieldSelection {
-        var names: [String] = []
-        var name: [UInt8] = []
-        name.reserveCapacity(32)
+    /// ends a name. A name without escapes or `+` (the usual case) is checked
+    /// where it lies; only the others are decoded into a scratch buffer. Names
+    /// are finished left to right, so the first error in the value is the one
+    /// reported.
+    private static func parse(buffer raw: UnsafeRawBufferPointer) throws(FieldsError) -> FieldSelection {
+        var builder = Builder(valueBytes: raw.count)
+        var scratch: [UInt8] = []
+        var start = 0
         var i = 0
-        while i < raw.count {
-            var byte = raw[i]
-            i += 1
-            if byte == UInt8(ascii: "%") {
-                guard i + 1 < raw.count, let high = JSONScanner.hexValue(raw[i]),
-                      let low = JSONScanner.hexValue(raw[i + 1])
-                else {
-                    throw .malformed(reason: "invalid percent-escape")
+        var decoded = false
+        while true {
+            // Find the end of the name that begins at `start`.
+            var end = raw.count
+            var next = raw.count + 1
+            while i < raw.count {
+                let byte = raw[i]
+                if byte == UInt8(ascii: ",") {
+                    end = i
+                    next = i + 1
+                    break
                 }
-                byte = high << 4 | low
-                i += 2
-            } else if byte == UInt8(ascii: "+") {
-                byte = UInt8(ascii: " ")
+                if byte == UInt8(ascii: "%") {
+                    guard i + 2 < raw.count, let high = JSONScanner.hexValue(raw[i + 1]),
+                          let low = JSONScanner.hexValue(raw[i + 2])
+                    else {
+                        throw .malformed(reason: "invalid percent-escape")
+                    }
+                    decoded = true
+                    if high << 4 | low == UInt8(ascii: ",") {
+                        end = i
+                        next = i + 3
+                        break
+                    }
+                    i += 3
+                    continue
+                }
+                if byte == UInt8(ascii: "+") { decoded = true }
+                i += 1
             }
-            if byte == UInt8(ascii: ",") {
-                try finish(&name, into: &names)
+            let name = UnsafeRawBufferPointer(rebasing: raw[start..<end])
+            if decoded {
+                scratch.removeAll(keepingCapacity: true)
+                percentDecode(name, into: &scratch)
+                try scratch.withUnsafeBufferPointer { (bytes) throws(FieldsError) in
+                    try finish(UnsafeRawBufferPointer(bytes), into: &builder)
+                }
             } else {
-                name.append(byte)
+                try finish(name, into: &builder)
             }
+            guard next <= raw.count else { break }
+            start = next
+            i = next
+            decoded = false
         }
-        try finish(&name, into: &names)
-        return try FieldSelection(trimmed: names)
+        return try FieldSelection(builder)
     }
 
-    /// Appends the name collected in `bytes` (trimmed, checked) unless it is
-    /// empty, and empties `bytes` for the next one.
-    private static func finish(_ bytes: inout [UInt8], into names: inout [String]) throws(FieldsError) {
-        defer { bytes.removeAll(keepingCapacity: true) }
-        let name = trim(bytes[...])
-        guard !name.isEmpty else { return }
-        guard !name.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
-            throw .malformed(reason: "control character in a field name")
+    /// Decodes `%XY` escapes (already checked) and `+` in `raw`.
+    private static func percentDecode(_ raw: UnsafeRawBufferPointer, into out: inout [UInt8]) {
+        var i = 0
+        while i < raw.count {
+            let byte = raw[i]
+            if byte == UInt8(ascii: "%"), i + 2 < raw.count,
+               let high = JSONScanner.hexValue(raw[i + 1]), let low = JSONScanner.hexValue(raw[i + 2]) {
+                out.append(high << 4 | low)
+                i += 3
+            } else {
+                out.append(byte == UInt8(ascii: "+") ? UInt8(ascii: " ") : byte)
+                i += 1
+            }
         }
-        guard let text = String(validating: name, as: UTF8.self) else {
+    }
+
+    /// Adds the decoded name `bytes` (trimmed, checked) unless it is empty.
+    private static func finish(_ bytes: UnsafeRawBufferPointer, into builder: inout Builder) throws(FieldsError) {
+        let name = trim(bytes)
+        guard !name.isEmpty else { return }
+        var ascii = true
+        for byte in name {
+            if byte < 0x20 || byte == 0x7F { throw .malformed(reason: "control character in a field name") }
+            if byte >= 0x80 { ascii = false }
+        }
+        if !ascii, String(validating: name, as: UTF8.self) == nil {
             throw .malformed(reason: "field name is not UTF-8")
         }
-        names.append(text)
+        builder.add(trimmed: name)
     }
 
     /// Parses the raw `fields` value given as text.
@@ -120,9 +189,18 @@ public struct FieldSelection: Equatable, Sendable {
     /// Whether the selection names `name` (byte-exact).
     public func contains(_ name: String) -> Bool {
         if lookup.isEmpty {
-            return names.contains { exactlyEqual($0, name) }
+            return packed.contains(name)
         }
         return lookup.contains(ExactName(name))
+    }
+
+    /// Whether the selection names `member` of the document it was extracted from:
+    /// an unescaped key is compared where it lies, with no string in between.
+    func contains(_ member: ClientMember, in document: UnsafeRawBufferPointer) -> Bool {
+        guard lookup.isEmpty, !member.nameHasEscapes else { return contains(member.name) }
+        // The token's quotes are its first and last bytes.
+        let name = member.nameRange.lowerBound + 1..<member.nameRange.upperBound - 1
+        return packed.contains(UnsafeRawBufferPointer(rebasing: document[name]))
     }
 
     /// The requested names that are neither documented Client fields nor members
@@ -140,11 +218,12 @@ public struct FieldSelection: Equatable, Sendable {
         names.filter { !allowed.containsExactly($0) }
     }
 
-    private static func trim(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
-        var slice = bytes
-        while let first = slice.first, first == 0x20 || first == 0x09 { slice.removeFirst() }
-        while let last = slice.last, last == 0x20 || last == 0x09 { slice.removeLast() }
-        return slice
+    private static func trim(_ bytes: UnsafeRawBufferPointer) -> UnsafeRawBufferPointer {
+        var lower = 0
+        var upper = bytes.count
+        while lower < upper, bytes[lower] == 0x20 || bytes[lower] == 0x09 { lower += 1 }
+        while upper > lower, bytes[upper - 1] == 0x20 || bytes[upper - 1] == 0x09 { upper -= 1 }
+        return UnsafeRawBufferPointer(rebasing: bytes[lower..<upper])
     }
 
     /// Two selections are equal when they name the same bytes in the same order.

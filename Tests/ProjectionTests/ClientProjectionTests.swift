@@ -41,6 +41,18 @@ import Testing
         #expect(try project(client, fields: "e%CC%81") == "{\"e\u{301}\":1}")
     }
 
+    /// Unescaped keys are matched where they lie in the document, escaped ones
+    /// through their decoded name: both ways select the same members.
+    @Test func escapedAndPlainKeysAreSelectedAlike() throws {
+        let client = envelope(#"{"\u0069d":1,"id":2,"na\u006de":3,"name":4,"\u00e9":5,"other":6}"#)
+        #expect(try project(client, fields: "id,name") == #"{"\u0069d":1,"id":2,"na\u006de":3,"name":4}"#)
+        #expect(try project(client, fields: "%C3%A9") == #"{"\u00e9":5}"#)
+        #expect(try project(client, fields: "nam,ids,i") == "{}")
+        // Past the linear limit, selections are hashed: the same members.
+        let many = (0..<20).map { "f\($0)" }.joined(separator: ",")
+        #expect(try project(client, fields: many + ",id,%C3%A9") == #"{"\u0069d":1,"id":2,"\u00e9":5}"#)
+    }
+
     @Test func renderAppendsToExistingBytes() throws {
         let bytes = utf8(document)
         try bytes.withUnsafeBytes { buffer in

@@ -114,3 +114,100 @@ import Testing
         }
     }
 }
+
+/// The parser decodes only names that hold escapes and checks the others in place;
+/// it must agree, names and errors alike, with the plain algorithm: decode the whole
+/// value byte by byte, end a name at every decoded comma, check each name as it ends.
+@Suite struct FieldSelectionEquivalenceTests {
+    /// The plain algorithm, written for clarity.
+    static func reference(_ raw: [UInt8]) -> Result<[String], FieldsError> {
+        var names: [String] = []
+        var name: [UInt8] = []
+        func finish() -> FieldsError? {
+            defer { name = [] }
+            var bytes = name[...]
+            while let b = bytes.first, b == 0x20 || b == 0x09 { bytes.removeFirst() }
+            while let b = bytes.last, b == 0x20 || b == 0x09 { bytes.removeLast() }
+            guard !bytes.isEmpty else { return nil }
+            if bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) { return .malformed(reason: "control character in a field name") }
+            guard let text = String(validating: bytes, as: UTF8.self) else { return .malformed(reason: "field name is not UTF-8") }
+            if !names.contains(where: { Array($0.utf8) == Array(text.utf8) }) { names.append(text) }
+            return nil
+        }
+        func hex(_ b: UInt8) -> UInt8? {
+            switch b {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): b - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): b - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): b - UInt8(ascii: "A") + 10
+            default: nil
+            }
+        }
+        var i = 0
+        while i < raw.count {
+            var byte = raw[i]
+            i += 1
+            if byte == UInt8(ascii: "%") {
+                guard i + 1 < raw.count, let high = hex(raw[i]), let low = hex(raw[i + 1]) else {
+                    return .failure(.malformed(reason: "invalid percent-escape"))
+                }
+                byte = high << 4 | low
+                i += 2
+            } else if byte == UInt8(ascii: "+") {
+                byte = UInt8(ascii: " ")
+            }
+            if byte == UInt8(ascii: ",") {
+                if let error = finish() { return .failure(error) }
+            } else {
+                name.append(byte)
+            }
+        }
+        if let error = finish() { return .failure(error) }
+        return names.isEmpty ? .failure(.empty) : .success(names)
+    }
+
+    static func parsed(_ raw: [UInt8]) -> Result<[String], FieldsError> {
+        Result { () throws(FieldsError) in try FieldSelection.parse(raw).names }
+    }
+
+    @Test func generatedValuesParseAsThePlainAlgorithmDoes() {
+        // Pieces that exercise every branch: plain names, separators, escapes of
+        // commas, spaces, control bytes and UTF-8 (whole and cut), broken escapes.
+        let pieces: [String] = [
+            "id", "email", "a", "é", ",", ",", " ", "\t", "+", "%2C", "%2c", "%20", "%09", "%00", "%7F",
+            "%C3%A9", "%C3", "%A9", "%FF", "%", "%2", "%zz", "%41", "\u{7F}", "\u{01}", "first_name", "id",
+        ]
+        var generator = SeededGenerator(seed: 0x5EED_F1E1D5)
+        for _ in 0..<20_000 {
+            let count = Int(generator.next() % 9)
+            var raw: [UInt8] = []
+            for _ in 0..<count {
+                raw.append(contentsOf: pieces[Int(generator.next() % UInt64(pieces.count))].utf8)
+            }
+            let expected = Self.reference(raw)
+            let actual = Self.parsed(raw)
+            #expect(actual == expected, "\(String(decoding: raw, as: UTF8.self).debugDescription)")
+            if actual != expected { return }
+        }
+    }
+
+    @Test func theFirstErrorFromTheLeftIsReported() {
+        #expect(Self.parsed(Array("a%00,%zz".utf8)) == .failure(.malformed(reason: "control character in a field name")))
+        #expect(Self.parsed(Array("%zz,a%00".utf8)) == .failure(.malformed(reason: "invalid percent-escape")))
+        #expect(Self.parsed(Array("id%2C%FF,%".utf8)) == .failure(.malformed(reason: "field name is not UTF-8")))
+    }
+}
+
+extension FieldSelectionEquivalenceTests {
+    /// Lookups test a bit per name length first; names of 63 bytes and more share one.
+    @Test func namesOfEveryLengthAreFoundExactly() throws {
+        let names = (1...80).map { String(repeating: "x", count: $0 - 1) + "y" }
+        let picked = [names[0], names[1], names[61], names[62], names[63], names[79]]
+        let selection = try FieldSelection(names: picked)
+        for name in names {
+            #expect(selection.contains(name) == picked.contains(name), "\(name.utf8.count) bytes")
+        }
+        #expect(!selection.contains(""))
+        #expect(!selection.contains(String(repeating: "x", count: 63) + "z"))
+    }
+}
+
