@@ -94,10 +94,20 @@ final class LoopUpstreamState: @unchecked Sendable {
     private var inflater: GzipInflater?
     var connectionsOpened = 0
 
+    /// The pool found last: a loop usually calls one origin over and over, and
+    /// comparing with it skips hashing the host name for every request.
+    private var lastPool: OriginPool?
+
     func pool(for endpoint: UpstreamEndpoint, loop: EventLoop, client: UpstreamClient) -> OriginPool {
-        if let pool = pools[endpoint] { return pool }
-        let pool = OriginPool(endpoint: endpoint, loop: loop, client: client, state: self)
-        pools[endpoint] = pool
+        if let last = lastPool, last.endpoint == endpoint { return last }
+        let pool: OriginPool
+        if let existing = pools[endpoint] {
+            pool = existing
+        } else {
+            pool = OriginPool(endpoint: endpoint, loop: loop, client: client, state: self)
+            pools[endpoint] = pool
+        }
+        lastPool = pool
         return pool
     }
 

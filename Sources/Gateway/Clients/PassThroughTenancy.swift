@@ -66,17 +66,23 @@ public enum PassThroughTenancy {
     public static func bearerToken(_ value: String) -> Substring? {
         let utf8 = value.utf8
         guard utf8.count > 7 else { return nil }
-        let scheme = value.prefix(7)
-        guard scheme.lowercased() == "bearer " else { return nil }
-        return value.dropFirst(7).drop(while: { $0 == " " })
+        // The six letters fold to lower case by OR-ing 0x20 (exact for ASCII
+        // letters, and no other byte folds onto them); the space must be a space.
+        guard zip(utf8, "bearer".utf8).allSatisfy({ $0 | 0x20 == $1 }),
+              utf8[utf8.index(utf8.startIndex, offsetBy: 6)] == UInt8(ascii: " ")
+        else { return nil }
+        // Indices of the UTF-8 view: Character steps would run grapheme breaking.
+        var start = utf8.index(utf8.startIndex, offsetBy: 7)
+        while start < utf8.endIndex, utf8[start] == UInt8(ascii: " ") { start = utf8.index(after: start) }
+        return value[start...]
     }
 
     /// `^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`
     public static func isDNSLabel(_ label: String) -> Bool {
-        let bytes = Array(label.utf8)
-        guard !bytes.isEmpty, bytes.count <= 63 else { return false }
+        let bytes = label.utf8
+        guard let first = bytes.first, let last = bytes.last, bytes.count <= 63 else { return false }
         func alnum(_ b: UInt8) -> Bool { (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) }
-        guard alnum(bytes.first!), alnum(bytes.last!) else { return false }
+        guard alnum(first), alnum(last) else { return false }
         return bytes.allSatisfy { alnum($0) || $0 == UInt8(ascii: "-") }
     }
 
