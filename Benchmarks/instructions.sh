@@ -4,7 +4,10 @@
 # need many alternating rounds to show a change of a few per cent. It counts user-space
 # instructions of every thread (loops, the Dispatch manager, the log writer); it does not
 # see the kernel, cache misses or contention, so it complements bench-livez.sh and
-# bench-clients.sh and does not replace them.
+# bench-clients.sh and does not replace them. The same count is taken of the nginx peer of
+# the wall-clock benchmark (nginx answering /livez, or nginx as the gzip reverse proxy),
+# run as one process (master_process off, one worker), so the report can say how much
+# more user-space work the gateway does per request.
 #
 # Usage (from anywhere in a clone): bash Benchmarks/instructions.sh [options]; --help lists
 # them. The report goes to stdout, progress to stderr.
@@ -19,6 +22,7 @@ endpoint=livez
 duration=5
 connections=4
 top=0
+peer=1
 build=1
 bin=""
 fields="id,email,business_name,first_name,last_name,address1,city,notes"
@@ -33,14 +37,15 @@ Usage: bash Benchmarks/instructions.sh [options]
   --connections N           wrk connections (default $connections)
   --top N                   also list the N functions with the most instructions,
                             callees included (default $top)
+  --no-peer                 skip the nginx peer
   --no-build                use the existing release build
   --bin PATH                measure this executable (implies --no-build)
   -h, --help                this text
 
-The gateway runs with --loops 1 under callgrind (about 50 times slower than native): a
-2 s warm-up, then the counters are zeroed, wrk runs for --duration, and the counters
-are dumped. The figure is instructions per request; runs of one build differ by
-about 1 %.
+Each server runs under callgrind (about 50 times slower than native): the gateway with
+--loops 1, nginx with one process. A 2 s warm-up, then the counters are zeroed, wrk
+runs for --duration, and the counters are dumped. The figure is instructions per
+request; runs of one build differ by about 1 %.
 EOF
 }
 
@@ -50,6 +55,7 @@ while (($#)); do
     --duration) duration="$(seconds_arg --duration "$2")"; shift 2 ;;
     --connections) connections="$(count_arg --connections "$2")"; shift 2 ;;
     --top) top="$(count_arg --top "$2")"; shift 2 ;;
+    --no-peer) peer=0; shift ;;
     --no-build) build=0; shift ;;
     --bin) bin="$2"; build=0; shift 2 ;;
     -h | --help) usage; exit 0 ;;
@@ -60,7 +66,7 @@ done
 
 bench_init
 ensure_tools wrk curl valgrind
-[[ "$endpoint" == clients ]] && ensure_tools nginx
+[[ "$endpoint" == clients || $peer == 1 ]] && ensure_tools nginx
 ((build)) && build_gateway "$root"
 bin="${bin:-$(gateway_bin "$root")}"
 [[ -x "$bin" ]] || die "no gateway executable at $bin"
@@ -87,47 +93,85 @@ if [[ "$endpoint" == clients ]]; then
     wrk_headers=(-H "X-Daftra-Subdomain: acme" -H "Authorization: Bearer t" -H "Accept-Encoding: gzip")
 fi
 
-out="$BENCH_TMP/callgrind.out"
-log "starting the gateway under callgrind ($endpoint)"
-valgrind --tool=callgrind --callgrind-out-file="$out" "$stripped" "${gateway_args[@]}" \
-    >/dev/null 2>"$BENCH_TMP/valgrind.log" &
-vg_pid=$!
-register_pid "$vg_pid"
-ready=0
-for ((i = 0; i < 600; i++)); do
-    kill -0 "$vg_pid" 2>/dev/null || break
-    if curl -fsS -o /dev/null --max-time 2 "${wrk_headers[@]}" "$url" 2>/dev/null; then ready=1; break; fi
-    sleep 0.2
-done
-((ready)) || { tail -n 20 "$BENCH_TMP/valgrind.log" >&2; die "the gateway did not answer under callgrind"; }
+# measure NAME URL COMMAND...: runs COMMAND under callgrind, waits until URL answers, warms
+# it up, counts the instructions of a wrk run and sets MEASURED (per request) and
+# MEASURED_DUMP (the callgrind file); stops the process afterwards.
+MEASURED=""
+MEASURED_DUMP=""
+measure() {
+    local name="$1" url="$2" out="$BENCH_TMP/callgrind-$1.out" ready=0 i
+    shift 2
+    log "starting $name under callgrind ($endpoint)"
+    valgrind --tool=callgrind --callgrind-out-file="$out" "$@" >/dev/null 2>"$BENCH_TMP/valgrind-$name.log" &
+    local vg_pid=$!
+    register_pid "$vg_pid"
+    for ((i = 0; i < 600; i++)); do
+        kill -0 "$vg_pid" 2>/dev/null || break
+        if curl -fsS -o /dev/null --max-time 2 "${wrk_headers[@]}" "$url" 2>/dev/null; then ready=1; break; fi
+        sleep 0.2
+    done
+    ((ready)) || { tail -n 20 "$BENCH_TMP/valgrind-$name.log" >&2; die "$name did not answer under callgrind"; }
+    run_wrk "$BENCH_TMP/warmup-$name.txt" 1 "$connections" 2 "$url" "${wrk_headers[@]}" || die "wrk failed ($name warm-up)"
+    callgrind_control -z "$vg_pid" >/dev/null
+    run_wrk "$BENCH_TMP/wrk-$name.txt" 1 "$connections" "$duration" "$url" "${wrk_headers[@]}" || die "wrk failed ($name)"
+    callgrind_control -d "$vg_pid" >/dev/null
+    local problem requests total
+    problem="$(wrk_check "$BENCH_TMP/wrk-$name.txt")"
+    [[ -z "$problem" ]] || die "the measured run of $name was not clean: $problem"
+    requests="$(wrk_value "$BENCH_TMP/wrk-$name.txt" requests)"
+    ((requests > 0)) || die "$name answered no requests"
+    # The dump after -z is the second file (out.1): it covers the measured run only.
+    MEASURED_DUMP="$out.1"
+    [[ -s "$MEASURED_DUMP" ]] || die "callgrind wrote no dump for $name"
+    total="$(callgrind_annotate "$MEASURED_DUMP" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }')"
+    [[ -n "$total" ]] || die "could not read the instruction total of $name"
+    MEASURED="$(awk -v t="$total" -v n="$requests" 'BEGIN { printf "%.0f", t / n }')"
+    stop_pid "$vg_pid" 10 || true
+    echo "$name: $requests requests, $total instructions, $MEASURED per request"
+}
 
-run_wrk "$BENCH_TMP/warmup.txt" 1 "$connections" 2 "$url" "${wrk_headers[@]}" || die "wrk failed (warm-up)"
-callgrind_control -z "$vg_pid" >/dev/null
-run_wrk "$BENCH_TMP/wrk.txt" 1 "$connections" "$duration" "$url" "${wrk_headers[@]}" || die "wrk failed"
-callgrind_control -d "$vg_pid" >/dev/null
-problem="$(wrk_check "$BENCH_TMP/wrk.txt")"
-[[ -z "$problem" ]] || die "the measured run was not clean: $problem"
-requests="$(wrk_value "$BENCH_TMP/wrk.txt" requests)"
-((requests > 0)) || die "no requests were answered"
-
-# The dump after -z is the second file (out.1); its total covers the measured run only.
-dump="$out.1"
-[[ -s "$dump" ]] || die "callgrind wrote no dump"
-total="$(callgrind_annotate "$dump" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }')"
-[[ -n "$total" ]] || die "could not read the instruction total"
-
-echo "endpoint: $endpoint, gateway $bin (--loops 1, log level info), wrk -t1 -c$connections -d${duration}s"
-echo "requests: $requests"
-echo "instructions: $total"
-awk -v t="$total" -v n="$requests" 'BEGIN { printf "instructions per request: %.0f\n", t / n }'
-if ((top > 0)); then
-    echo
-    echo "functions with the most instructions per request (callees included):"
+# top_functions DUMP REQUESTS_FILE: the --top list of one dump, per request.
+top_functions() {
+    local requests
+    requests="$(wrk_value "$2" requests)"
     demangle=(cat)
     command -v swift >/dev/null && demangle=(swift demangle --simplified --compact)
-    callgrind_annotate --inclusive=yes "$dump" 2>/dev/null |
+    callgrind_annotate --inclusive=yes "$1" 2>/dev/null |
         awk '/file:function/ { on = 1; next } on && /^ *[0-9,]+ / { print }' |
         grep -v -E 'clone\.S|pthread_create\.c|PROGRAM TOTALS' | head -n "$top" |
         awk -v n="$requests" '{ v = $1; gsub(",", "", v); sub(/^ *[0-9,]+ +\( *[0-9.]+%\) +/, ""); sub(/^\?\?\?:/, ""); sub(/ \[.*\]$/, ""); printf "%8.0f  %s\n", v / n, $0 }' |
         "${demangle[@]}" | cut -c1-150
+}
+
+echo "endpoint: $endpoint, wrk -t1 -c$connections -d${duration}s; gateway $bin (--loops 1, log level info)"
+measure gateway "$url" "$stripped" "${gateway_args[@]}"
+gateway_count="$MEASURED"
+gateway_dump="$MEASURED_DUMP"
+
+if ((peer)); then
+    # The wall-clock benchmark's nginx peer, as one process so callgrind sees all of it.
+    ng_port="$(pick_free_port $((port + 2)))"
+    ng_prefix="$BENCH_TMP/nginx-peer"
+    mkdir -p "$ng_prefix/tmp"
+    chmod 755 "$ng_prefix"
+    if [[ "$endpoint" == livez ]]; then
+        render_template "$here/nginx/livez.conf.template" "$ng_prefix/nginx.conf" \
+            PREFIX="$ng_prefix" WORKERS=1 HOST="$host" PORT="$ng_port"
+        ng_url="http://$host:$ng_port/livez"
+    else
+        render_template "$here/nginx/proxy.conf.template" "$ng_prefix/nginx.conf" \
+            PREFIX="$ng_prefix" WORKERS=1 HOST="$host" PORT="$ng_port" UPSTREAM_HOST="$host" \
+            UPSTREAM_PORT="$up_port" GZIP_LEVEL=1
+        ng_url="http://$host:$ng_port/clients/1?fields=$fields"
+    fi
+    sed -i 's/^master_process on;/master_process off;/' "$ng_prefix/nginx.conf"
+    grep -q '^master_process off;' "$ng_prefix/nginx.conf" || die "could not turn nginx's master process off"
+    measure nginx "$ng_url" "$(nginx_bin)" -p "$ng_prefix/" -e "$ng_prefix/error.log" -c "$ng_prefix/nginx.conf"
+    echo "gateway/nginx: $(ratio "$gateway_count" "$MEASURED") times the instructions per request"
+fi
+
+if ((top > 0)); then
+    echo
+    echo "gateway functions with the most instructions per request (callees included):"
+    top_functions "$gateway_dump" "$BENCH_TMP/wrk-gateway.txt"
 fi
