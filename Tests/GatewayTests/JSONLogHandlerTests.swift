@@ -245,6 +245,54 @@ struct JSONLogHandlerTests {
         #expect(String(decoding: out, as: UTF8.self) == #""a\"\\\n\r\t\b\f\u0001\u001f\u007fé""#)
     }
 
+    @Test("the eight-at-a-time test finds every byte that needs escaping, at every position")
+    func escapingTestAgreesBytewise() {
+        func reference(_ bytes: [UInt8]) -> Bool {
+            bytes.contains { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 == 0x7F }
+        }
+        var disagreements: [String] = []
+        // Every byte value at every position of plain strings of 1 to 24 bytes,
+        // with the plain filler both ASCII and the continuation bytes of UTF-8.
+        for filler in [UInt8(ascii: "a"), 0x80, 0xBF, 0xFF, 0x7E, 0x20] {
+            for length in 1...24 {
+                for position in 0..<length {
+                    for value in UInt8.min...UInt8.max {
+                        var bytes = [UInt8](repeating: filler, count: length)
+                        bytes[position] = value
+                        let ours = bytes.withUnsafeBytes { JSONLineWriter.anyNeedsEscaping($0) }
+                        if ours != reference(bytes) { disagreements.append("\(bytes)") }
+                    }
+                }
+            }
+        }
+        #expect(disagreements.isEmpty, "\(disagreements.count) disagreements, first: \(disagreements.prefix(3))")
+        #expect([UInt8]().withUnsafeBytes { JSONLineWriter.anyNeedsEscaping($0) } == false)
+    }
+
+    @Test("timestamps at the edges of seconds, days, months and years, every millisecond digit")
+    func timestampEdges() {
+        func ts(_ seconds: Int64, _ milliseconds: Int) -> String {
+            var out: [UInt8] = []
+            RFC3339Timestamp.append(seconds: seconds, milliseconds: milliseconds, to: &out)
+            return String(decoding: out, as: UTF8.self)
+        }
+        #expect(ts(0, 0) == "1970-01-01T00:00:00.000Z")
+        #expect(ts(59, 999) == "1970-01-01T00:00:59.999Z")
+        #expect(ts(86_399, 999) == "1970-01-01T23:59:59.999Z")
+        #expect(ts(86_400, 0) == "1970-01-02T00:00:00.000Z")
+        #expect(ts(951_868_799, 7) == "2000-02-29T23:59:59.007Z")
+        #expect(ts(951_868_800, 70) == "2000-03-01T00:00:00.070Z")
+        #expect(ts(1_798_761_599, 500) == "2026-12-31T23:59:59.500Z")
+        #expect(ts(1_798_761_600, 1) == "2027-01-01T00:00:00.001Z")
+        #expect(ts(253_402_300_799, 999) == "9999-12-31T23:59:59.999Z")
+        #expect(ts(-1, 0) == "1969-12-31T23:59:59.000Z")
+        for milliseconds in 0..<1_000 {
+            let digits = String(milliseconds)
+            #expect(ts(1_764_460_800, milliseconds) == "2025-11-30T00:00:00."
+                + String(repeating: "0", count: 3 - digits.count) + digits + "Z")
+        }
+    }
+
     @Test("ts is RFC 3339 UTC with milliseconds, within a second of now")
     func timestampNow() throws {
         let before = Date()

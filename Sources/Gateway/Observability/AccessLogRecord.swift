@@ -18,26 +18,61 @@ extension JSONLogRecord {
     }
 
     /// The metadata that carries this record to the handler.
-    public var metadata: Logger.Metadata { [JSONLogHandler.recordKey: .stringConvertible(self)] }
+    public var metadata: Logger.Metadata {
+        // A copy of a one-member dictionary keeps that member's bucket, so
+        // replacing its value hashes nothing; a literal would hash the key.
+        var metadata = recordMetadataTemplate
+        metadata.values[metadata.startIndex] = .stringConvertible(self)
+        return metadata
+    }
 }
 
+/// Metadata whose one member is the record key: what ``JSONLogRecord/metadata`` copies.
+private let recordMetadataTemplate: Logger.Metadata = [JSONLogHandler.recordKey: .jsonNull]
+
 /// The one line logged per request, with the contract's fields.
-public struct AccessLogRecord: JSONLogRecord {
-    public var requestID: String
-    public var tenant: String?
-    public var method: String?
-    public var path: Substring?
-    public var route: String
-    public var status: Int
-    public var bytes: Int
-    public var durationMilliseconds: Double
-    public var upstreamStatus: Int?
-    public var upstreamMilliseconds: Double?
-    public var gzip: Bool
-    public var remote: String
-    public var traceID: String?
+///
+/// A class, so the metadata value that carries it holds a reference: the
+/// handler's cast to it and every copy on the way are a retain, not a copy of
+/// fourteen fields, and no existential box is allocated around it.
+public final class AccessLogRecord: JSONLogRecord {
+    public let requestID: String
+    public let tenant: String?
+    public let method: String?
+    public let path: Substring?
+    public let route: String
+    public let status: Int
+    public let bytes: Int
+    public let durationMilliseconds: Double
+    public let upstreamStatus: Int?
+    public let upstreamMilliseconds: Double?
+    public let gzip: Bool
+    public let remote: String
+    public let traceID: String?
     /// Why the codec refused the request, for rejections.
-    public var reason: String?
+    public let reason: String?
+
+    /// A record of the given fields.
+    public init(
+        requestID: String, tenant: String?, method: String?, path: Substring?, route: String, status: Int,
+        bytes: Int, durationMilliseconds: Double, upstreamStatus: Int?, upstreamMilliseconds: Double?, gzip: Bool,
+        remote: String, traceID: String?, reason: String? = nil
+    ) {
+        self.requestID = requestID
+        self.tenant = tenant
+        self.method = method
+        self.path = path
+        self.route = route
+        self.status = status
+        self.bytes = bytes
+        self.durationMilliseconds = durationMilliseconds
+        self.upstreamStatus = upstreamStatus
+        self.upstreamMilliseconds = upstreamMilliseconds
+        self.gzip = gzip
+        self.remote = remote
+        self.traceID = traceID
+        self.reason = reason
+    }
 
     public func appendJSONMembers(to out: inout [UInt8]) {
         out.append(contentsOf: JSONLineWriter.line(maxBytes: maxJSONBytes) { writeJSONMembers(to: &$0) })

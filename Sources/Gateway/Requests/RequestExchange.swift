@@ -11,12 +11,27 @@ public final class RequestExchange {
     public let requestID: String
     /// The matched route's template (`/clients/{id}`), or `unmatched`: a bounded
     /// label for metrics, never the raw path.
-    public internal(set) var route: String
+    public internal(set) var route: String {
+        get { progress.route }
+        set { progress.route = newValue }
+    }
     /// The tenant's subdomain or registry name, once known.
-    public var tenant: String?
-    public var upstreamStatus: Int?
-    public var upstreamMilliseconds: Double?
-    public var gzip = false
+    public var tenant: String? {
+        get { progress.tenant }
+        set { progress.tenant = newValue }
+    }
+    public var upstreamStatus: Int? {
+        get { progress.upstreamStatus }
+        set { progress.upstreamStatus = newValue }
+    }
+    public var upstreamMilliseconds: Double? {
+        get { progress.upstreamMilliseconds }
+        set { progress.upstreamMilliseconds = newValue }
+    }
+    public var gzip: Bool {
+        get { progress.gzip }
+        set { progress.gzip = newValue }
+    }
     public let target: RequestTarget
     /// The caller's W3C trace context, when it sent a valid one.
     public let traceparent: TraceParent?
@@ -24,7 +39,19 @@ public final class RequestExchange {
     private let responder: HTTPResponder
     private let logger: Logger
     private let metrics: GatewayMetrics
-    private var finished = false
+
+    /// What is learned about the request on its way, kept in one stored
+    /// property: every access to a class's stored `var` is a dynamic
+    /// exclusivity check, and finishing reads all of these.
+    private struct Progress {
+        var route = "unmatched"
+        var tenant: String?
+        var upstreamStatus: Int?
+        var upstreamMilliseconds: Double?
+        var gzip = false
+        var finished = false
+    }
+    private var progress = Progress()
 
     init(request: HTTPRequest, responder: HTTPResponder, requestID: String, logger: Logger, metrics: GatewayMetrics) {
         self.request = request
@@ -35,7 +62,6 @@ public final class RequestExchange {
         metrics.requestStarted()
         self.target = RequestTarget(request.head.target)
         self.traceparent = request.head.headers.first("traceparent").flatMap(TraceParent.init(header:))
-        self.route = "unmatched"
     }
 
     /// The loop the request lives on.
@@ -59,19 +85,22 @@ public final class RequestExchange {
 
     /// Sends a finished response and writes the access-log line.
     public func send(_ response: HTTPResponse) {
-        guard !finished else { return }
-        finished = true
+        var state = progress
+        guard !state.finished else { return }
+        state.finished = true
+        progress = state
         let elapsed = MonotonicClock.now() &- request.receivedAt
-        log(status: response.status, bytes: responder.omitsBody ? 0 : response.body.count, nanoseconds: elapsed)
-        metrics.requestFinished(method: request.head.method, route: route, status: response.status, nanoseconds: elapsed)
+        log(state, status: response.status, bytes: responder.omitsBody ? 0 : response.body.count, nanoseconds: elapsed)
+        metrics.requestFinished(method: request.head.method, route: state.route, status: response.status,
+                                nanoseconds: elapsed)
         responder.respond(response)
     }
 
-    private func log(status: Int, bytes: Int, nanoseconds: UInt64) {
+    private func log(_ state: Progress, status: Int, bytes: Int, nanoseconds: UInt64) {
         logger.info("request", metadata: AccessLogRecord(
-            requestID: requestID, tenant: tenant, method: request.head.method, path: target.path,
-            route: route, status: status, bytes: bytes, durationMilliseconds: Double(nanoseconds) / 1_000_000,
-            upstreamStatus: upstreamStatus, upstreamMilliseconds: upstreamMilliseconds, gzip: gzip,
+            requestID: requestID, tenant: state.tenant, method: request.head.method, path: target.path,
+            route: state.route, status: status, bytes: bytes, durationMilliseconds: Double(nanoseconds) / 1_000_000,
+            upstreamStatus: state.upstreamStatus, upstreamMilliseconds: state.upstreamMilliseconds, gzip: state.gzip,
             remote: request.remoteIP, traceID: traceparent?.traceID
         ).metadata)
     }
