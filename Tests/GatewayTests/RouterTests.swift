@@ -65,4 +65,71 @@ struct RouterTests {
         #expect(Router<String>.segments(of: "a/b").isEmpty)
         #expect(Router<String>.segments(of: "").isEmpty)
     }
+
+    /// The matcher before it worked on bytes in place: split the template and
+    /// the path into segments, then compare them.
+    private func referenceMatch(_ router: Router<String>, method: String, path: Substring)
+        -> (kind: String, endpoint: String?, parameters: [Substring]) {
+        let parts = Router<String>.segments(of: path)
+        guard !parts.isEmpty else { return ("404", nil, []) }
+        var pathMatch: String?
+        for route in router.routes {
+            let segments = route.template.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
+            guard segments.count == parts.count else { continue }
+            var parameters: [Substring] = []
+            var matched = true
+            for (segment, part) in zip(segments, parts) {
+                if !(segment.hasPrefix("{") && segment.hasSuffix("}")) {
+                    matched = matched && part.utf8.elementsEqual(segment.utf8)
+                } else if part.isEmpty {
+                    matched = false
+                } else {
+                    parameters.append(part)
+                }
+            }
+            guard matched else { continue }
+            if route.methods.contains(method) { return ("found", route.endpoint, parameters) }
+            pathMatch = pathMatch ?? route.endpoint
+        }
+        return pathMatch.map { ("405", $0, []) } ?? ("404", nil, [])
+    }
+
+    @Test func matchingAgreesWithSplittingOnManyPaths() {
+        var r = Router<String>()
+        for template in ["/livez", "/healthz", "/readyz", "/metrics", "/clients/{id}", "/clients/{id}/notes",
+                         "/tenants/{t}/clients/{id}", "/a/{x}/{y}", "/", "/a//b", "/{any}", "", "relative"] {
+            r.add(template, methods: template.hasPrefix("/clients") ? ["GET", "POST"] : ["GET"], endpoint: template)
+        }
+        let pieces = ["", "livez", "healthz", "readyz", "metrics", "clients", "tenants", "notes", "a", "b", "x",
+                      "42", "caf\u{00E9}", "cafe\u{0301}", "%2F", "LIVEZ", "livez2", "livе"]
+        var paths: [String] = ["", "/", "//", "///", "livez", "a/b", "?"]
+        for first in pieces {
+            paths.append("/" + first)
+            for second in pieces {
+                paths.append("/\(first)/\(second)")
+                for third in ["", "notes", "7", "clients"] { paths.append("/\(first)/\(second)/\(third)") }
+            }
+        }
+        paths += paths.map { $0 + "/" }
+        var disagreements: [String] = []
+        for path in paths {
+            // A slice of a longer string too, as the gateway passes the target's path.
+            let target = "GET " + path + "?q=1"
+            let slice = target.dropFirst(4).prefix(path.count)
+            for method in ["GET", "HEAD", "POST", "DELETE"] {
+                let expected = referenceMatch(r, method: method, path: slice)
+                let actual: (String, String?, [Substring])
+                switch r.match(method: method, path: slice) {
+                case .found(let route, let parameters): actual = ("found", route.endpoint, parameters)
+                case .methodNotAllowed(let route): actual = ("405", route.endpoint, [])
+                case .notFound: actual = ("404", nil, [])
+                }
+                if actual.0 != expected.kind || actual.1 != expected.endpoint || actual.2 != expected.parameters {
+                    disagreements.append("\(method) \(path): \(actual) vs \(expected)")
+                }
+            }
+        }
+        #expect(disagreements.isEmpty, "\(disagreements.count) disagreements, first: \(disagreements.prefix(3))")
+    }
 }
+

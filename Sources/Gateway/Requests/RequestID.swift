@@ -4,12 +4,16 @@ import Synchronization
 /// characters, otherwise a new one that is unique within the process and, by
 /// its random prefix, across replicas.
 public final class RequestIDGenerator: Sendable {
-    private let prefix: UInt64
+    /// The random prefix's 16 hex digits, as the bytes of two words: written
+    /// once, copied into every id.
+    private let prefixDigits: (UInt64, UInt64)
     private let counter = Atomic<UInt64>(0)
 
     public init() {
         var rng = SystemRandomNumberGenerator()
-        prefix = rng.next() as UInt64
+        var digits: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &digits) { Self.writeHex(rng.next() as UInt64, into: $0) }
+        prefixDigits = digits
     }
 
     /// A fresh id: 32 hex digits, the process's random prefix then a counter.
@@ -17,8 +21,9 @@ public final class RequestIDGenerator: Sendable {
         let n = counter.wrappingAdd(1, ordering: .relaxed).newValue
         // Written in place: one allocation per id, none for digits or concatenation.
         return String(unsafeUninitializedCapacity: 32) { buffer in
-            Self.writeHex(prefix, into: UnsafeMutableBufferPointer(rebasing: buffer[0..<16]))
-            Self.writeHex(n, into: UnsafeMutableBufferPointer(rebasing: buffer[16..<32]))
+            let out = UnsafeMutableRawBufferPointer(buffer)
+            withUnsafeBytes(of: prefixDigits) { out.copyMemory(from: $0) }
+            Self.writeHex(n, into: UnsafeMutableRawBufferPointer(rebasing: out[16..<32]))
             return 32
         }
     }
@@ -39,17 +44,21 @@ public final class RequestIDGenerator: Sendable {
     /// `value` as 16 lowercase hex digits, zero-padded.
     static func hex(_ value: UInt64) -> String {
         String(unsafeUninitializedCapacity: 16) { buffer in
-            writeHex(value, into: buffer)
+            writeHex(value, into: UnsafeMutableRawBufferPointer(buffer))
             return 16
         }
     }
 
-    private static func writeHex(_ value: UInt64, into out: UnsafeMutableBufferPointer<UInt8>) {
-        var v = value
-        for i in stride(from: 15, through: 0, by: -1) {
-            let digit = UInt8(truncatingIfNeeded: v & 0xF)
-            out[out.startIndex + i] = digit < 10 ? UInt8(ascii: "0") &+ digit : UInt8(ascii: "a") &+ digit &- 10
-            v >>= 4
+    /// Writes `value` as 16 lowercase hex digits, zero-padded, into the first 16 bytes of `out`.
+    private static func writeHex(_ value: UInt64, into out: UnsafeMutableRawBufferPointer) {
+        precondition(out.count >= 16)
+        let digits: StaticString = "0123456789abcdef"
+        digits.withUTF8Buffer { digit in
+            var rest = value
+            for position in (0..<16).reversed() {
+                out[position] = digit[Int(truncatingIfNeeded: rest & 0xF)]
+                rest >>= 4
+            }
         }
     }
 }

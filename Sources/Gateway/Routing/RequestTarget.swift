@@ -10,10 +10,14 @@ public struct RequestTarget: Sendable, Equatable {
             let afterAuthority = rest[schemeEnd.upperBound...]
             rest = afterAuthority.firstIndex(of: "/").map { afterAuthority[$0...] } ?? "/"
         }
-        // A byte search: "?" is ASCII, so its index is a valid Character boundary.
-        if let q = rest.utf8.firstIndex(of: UInt8(ascii: "?")) {
-            path = rest[..<q]
-            query = rest[rest.index(after: q)...]
+        // A byte search, and cuts on the UTF-8 view: "?" is ASCII, so the cuts
+        // are Character boundaries, and Character indexing would cost a
+        // grapheme-breaking step.
+        let utf8 = rest.utf8
+        if let offset = Self.withBytes(utf8, { $0.firstIndex(of: UInt8(ascii: "?")) }) {
+            let q = utf8.index(utf8.startIndex, offsetBy: offset)
+            path = Substring(utf8[..<q])
+            query = Substring(utf8[utf8.index(after: q)...])
         } else {
             path = rest
             query = nil
@@ -25,18 +29,42 @@ public struct RequestTarget: Sendable, Equatable {
     public func queryValue(_ name: String) -> Substring? {
         guard let query else { return nil }
         // Bytes, not Characters: no Unicode comparison and no array of pairs per
-        // request. `&` and `=` are ASCII, so every cut falls on a scalar boundary.
-        let bytes = query.utf8
-        var start = bytes.startIndex
-        while start < bytes.endIndex {
-            let end = bytes[start...].firstIndex(of: UInt8(ascii: "&")) ?? bytes.endIndex
-            let equals = bytes[start..<end].firstIndex(of: UInt8(ascii: "="))
-            if start < end, bytes[start..<(equals ?? end)].elementsEqual(name.utf8) {
-                guard let equals else { return "" }
-                return Substring(bytes[bytes.index(after: equals)..<end])
+        // request; and on the bytes in place, because walking a Substring's UTF-8
+        // view index by index cost several times more. `&` and `=` are ASCII, so
+        // every cut falls on a scalar boundary.
+        let utf8 = query.utf8
+        let found = Self.withBytes(utf8) { bytes in
+            Self.withBytes(name.utf8) { name in Self.valueRange(named: name, in: bytes) }
+        }
+        guard let found else { return nil }
+        let start = utf8.index(utf8.startIndex, offsetBy: found.lowerBound)
+        let end = utf8.index(start, offsetBy: found.count)
+        return Substring(utf8[start..<end])
+    }
+
+    /// The offsets of the value of the first `name=value` (or bare `name`) among
+    /// the `&`-separated pairs of `query`.
+    private static func valueRange(named name: UnsafeBufferPointer<UInt8>,
+                                   in query: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
+        var start = 0
+        while start < query.count {
+            let end = query[start...].firstIndex(of: UInt8(ascii: "&")) ?? query.count
+            let pair = query[start..<end]
+            let equals = pair.firstIndex(of: UInt8(ascii: "="))
+            if start < end, pair[..<(equals ?? end)].elementsEqual(name) {
+                guard let equals else { return end..<end }
+                return (equals + 1)..<end
             }
-            start = end < bytes.endIndex ? bytes.index(after: end) : end
+            start = end + 1
         }
         return nil
+    }
+
+    /// Lends `body` the bytes of `text`: in place when they are contiguous, as
+    /// they are for every native string, else copied.
+    private static func withBytes<Text: Collection<UInt8>, Result>(
+        _ text: Text, _ body: (UnsafeBufferPointer<UInt8>) -> Result
+    ) -> Result {
+        text.withContiguousStorageIfAvailable(body) ?? Array(text).withUnsafeBufferPointer(body)
     }
 }

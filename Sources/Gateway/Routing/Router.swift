@@ -9,7 +9,6 @@ public struct Router<Endpoint: Sendable>: Sendable {
         /// Methods answered; `HEAD` is implied by `GET`.
         public let methods: [String]
         public let endpoint: Endpoint
-        let segments: [Segment]
 
         public init(_ template: String, methods: [String], endpoint: Endpoint) {
             self.template = template
@@ -17,18 +16,17 @@ public struct Router<Endpoint: Sendable>: Sendable {
             if all.contains("GET"), !all.contains("HEAD") { all.append("HEAD") }
             self.methods = all
             self.endpoint = endpoint
-            self.segments = template.split(separator: "/", omittingEmptySubsequences: false).dropFirst().map {
-                $0.hasPrefix("{") && $0.hasSuffix("}") ? .parameter : .literal(String($0))
-            }
         }
 
         /// The `Allow` header's value.
         public var allow: String { methods.joined(separator: ", ") }
     }
 
-    enum Segment: Sendable, Equatable {
-        case literal(String)
-        case parameter
+    /// A segment of a template: `{name}` (a parameter) or a literal.
+    struct Segment: Sendable, Equatable {
+        /// Where the segment's bytes are in ``Router/templateBytes``.
+        let range: Range<Int>
+        let isParameter: Bool
     }
 
     /// The outcome of a lookup.
@@ -41,41 +39,101 @@ public struct Router<Endpoint: Sendable>: Sendable {
     }
 
     public private(set) var routes: [Route] = []
+    // What matching reads, kept apart from the routes in flat arrays: a route
+    // (strings, arrays, a closure) is retained and released whenever it is
+    // copied, and iterating the routes copied each one for every request.
+    /// Every template's UTF-8, one after another.
+    private var templateBytes: [UInt8] = []
+    /// Every template's segments after its leading `/`, route after route.
+    private var segments: [Segment] = []
+    /// Where each route's segments are in `segments`.
+    private var segmentRanges: [Range<Int>] = []
 
     public init() {}
 
     /// Adds a row.
     public mutating func add(_ template: String, methods: [String], endpoint: Endpoint) {
         routes.append(Route(template, methods: methods, endpoint: endpoint))
+        let first = segments.count
+        var offset = templateBytes.count
+        for (position, piece) in template.split(separator: "/", omittingEmptySubsequences: false).enumerated() {
+            let count = piece.utf8.count
+            if position > 0 {
+                segments.append(Segment(
+                    range: offset..<(offset + count), isParameter: piece.hasPrefix("{") && piece.hasSuffix("}")))
+            }
+            offset += count + 1
+        }
+        templateBytes += template.utf8
+        segmentRanges.append(first..<segments.count)
     }
 
     /// The row for `method` and `path` (a path without its query).
     public func match(method: String, path: Substring) -> Match {
-        let parts = Self.segments(of: path)
-        guard !parts.isEmpty else { return .notFound }
-        var pathMatch: Route?
-        for route in routes where route.segments.count == parts.count {
-            var parameters: [Substring] = []
-            var matched = true
-            for (segment, part) in zip(route.segments, parts) {
-                switch segment {
-                case .literal(let text):
-                    // Bytes: a path matches a route only as written, never by
-                    // Unicode equivalence.
-                    if !part.utf8.elementsEqual(text.utf8) { matched = false }
-                case .parameter:
-                    if part.isEmpty { matched = false } else { parameters.append(part) }
-                }
-                if !matched { break }
-            }
-            guard matched else { continue }
-            if route.methods.contains(method) {
-                return .found(route, parameters: parameters)
-            }
-            pathMatch = pathMatch ?? route
+        // Matched on the path's bytes in place: splitting it into an array of
+        // segments for every request cost more than the comparisons.
+        let utf8 = path.utf8
+        let found = utf8.withContiguousStorageIfAvailable { firstRoute(method: method, path: $0) }
+            ?? Array(utf8).withUnsafeBufferPointer { firstRoute(method: method, path: $0) }
+        guard let found else { return .notFound }
+        let route = routes[found.index]
+        guard found.allowed else { return .methodNotAllowed(route) }
+        let parameters = found.parameters.map { range in
+            let start = utf8.index(utf8.startIndex, offsetBy: range.lowerBound)
+            return Substring(utf8[start..<utf8.index(start, offsetBy: range.count)])
         }
-        if let route = pathMatch { return .methodNotAllowed(route) }
-        return .notFound
+        return .found(route, parameters: parameters)
+    }
+
+    /// The first route whose template matches `path` and that answers `method`
+    /// (`allowed`, with the byte ranges of its parameters), else the first whose
+    /// template matches.
+    private func firstRoute(method: String, path: UnsafeBufferPointer<UInt8>)
+        -> (index: Int, allowed: Bool, parameters: [Range<Int>])? {
+        guard path.first == UInt8(ascii: "/") else { return nil }
+        return templateBytes.withUnsafeBufferPointer { template in
+            segments.withUnsafeBufferPointer { segments in
+                var pathMatch: Int?
+                for (index, range) in segmentRanges.enumerated() {
+                    // Stays empty, and so unallocated, for routes without parameters.
+                    var parameters: [Range<Int>] = []
+                    guard Self.matches(path, segments: UnsafeBufferPointer(rebasing: segments[range]),
+                                       template: template, parameters: &parameters)
+                    else { continue }
+                    if routes[index].methods.contains(method) { return (index, true, parameters) }
+                    if pathMatch == nil { pathMatch = index }
+                }
+                return pathMatch.map { ($0, false, []) }
+            }
+        }
+    }
+
+    /// Whether `path` (bytes starting with `/`) has a template's `segments`:
+    /// literals byte for byte (never by Unicode equivalence), parameters
+    /// non-empty, their byte ranges appended to `parameters`.
+    private static func matches(_ path: UnsafeBufferPointer<UInt8>, segments: UnsafeBufferPointer<Segment>,
+                                template: UnsafeBufferPointer<UInt8>, parameters: inout [Range<Int>]) -> Bool {
+        guard !segments.isEmpty else { return false }
+        var start = 1  // after the leading "/"
+        for position in segments.indices {
+            let segment = segments[position]
+            var end = start
+            while end < path.count && path[end] != UInt8(ascii: "/") { end += 1 }
+            if segment.isParameter {
+                guard end > start else { return false }
+                parameters.append(start..<end)
+            } else {
+                guard segment.range.count == end - start else { return false }
+                for offset in 0..<segment.range.count
+                where template[segment.range.lowerBound + offset] != path[start + offset] {
+                    return false
+                }
+            }
+            if position == segments.endIndex - 1 { return end == path.count }
+            guard end < path.count else { return false }
+            start = end + 1
+        }
+        return false  // not reached: the last segment returned
     }
 
     /// The segments after the leading `/` (`/a//b` has an empty middle one);
