@@ -140,7 +140,16 @@ struct JSONLineWriter {
     /// Whether any byte of `bytes` needs escaping, tested eight at a time.
     static func anyNeedsEscaping(_ bytes: UnsafeRawBufferPointer) -> Bool {
         let count = bytes.count
-        guard count >= 8 else { return bytes.contains(where: needsEscaping) }
+        guard count >= 8 else {
+            guard count >= 4 else {
+                for index in 0..<count where needsEscaping(bytes[index]) { return true }
+                return false
+            }
+            // Four to seven bytes: the first four and the last four, overlapping, as one word.
+            let first = bytes.loadUnaligned(fromByteOffset: 0, as: UInt32.self)
+            let last = bytes.loadUnaligned(fromByteOffset: count - 4, as: UInt32.self)
+            return anyNeedsEscaping(UInt64(first) | UInt64(last) &<< 32)
+        }
         var offset = 0
         while offset < count - 8 {
             if anyNeedsEscaping(bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) { return true }

@@ -50,6 +50,14 @@ public final class RequestExchange {
         var upstreamMilliseconds: Double?
         var gzip = false
         var finished = false
+
+        /// Marks the request finished and returns what was learned, or nil if
+        /// it was finished before: one access to the stored property for both.
+        mutating func finish() -> Progress? {
+            guard !finished else { return nil }
+            finished = true
+            return self
+        }
     }
     private var progress = Progress()
 
@@ -85,10 +93,7 @@ public final class RequestExchange {
 
     /// Sends a finished response and writes the access-log line.
     public func send(_ response: HTTPResponse) {
-        var state = progress
-        guard !state.finished else { return }
-        state.finished = true
-        progress = state
+        guard let state = progress.finish() else { return }
         let elapsed = MonotonicClock.now() &- request.receivedAt
         log(state, status: response.status, bytes: responder.omitsBody ? 0 : response.body.count, nanoseconds: elapsed)
         metrics.requestFinished(method: request.head.method, route: state.route, status: response.status,
