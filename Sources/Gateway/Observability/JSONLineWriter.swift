@@ -77,8 +77,23 @@ struct JSONLineWriter {
     mutating func raw(_ bytes: UnsafeRawBufferPointer) {
         guard let source = bytes.baseAddress, bytes.count > 0 else { return }
         reserve(bytes.count)
-        memcpy(base + count, source, bytes.count)
-        count += bytes.count
+        let target = UnsafeMutableRawPointer(base + count)
+        let n = bytes.count
+        // Most pieces of a line (keys, short values) are at most 16 bytes:
+        // copied as two overlapping words, not through a call to memcpy, which
+        // was a good part of a line's cost at some thirty calls a line.
+        if n >= 8 && n <= 16 {
+            target.storeBytes(of: source.loadUnaligned(as: UInt64.self), as: UInt64.self)
+            (target + (n - 8)).storeBytes(of: source.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self),
+                                           as: UInt64.self)
+        } else if n >= 4 && n < 8 {
+            target.storeBytes(of: source.loadUnaligned(as: UInt32.self), as: UInt32.self)
+            (target + (n - 4)).storeBytes(of: source.loadUnaligned(fromByteOffset: n - 4, as: UInt32.self),
+                                           as: UInt32.self)
+        } else {
+            memcpy(target, source, n)
+        }
+        count += n
     }
 
     /// `text` as a JSON string: quotes and backslashes escaped, control
@@ -220,15 +235,13 @@ struct JSONLineWriter {
         count += width
     }
 
-    /// `value` as exactly two digits (0 ≤ value < 100): the fields of a timestamp,
-    /// written with one division by a constant rather than a loop.
+    /// Lets `body` write exactly `byteCount` bytes at once, for fixed-width
+    /// text such as a timestamp: the bound is checked once for all of them.
     @inline(__always)
-    mutating func twoDigits(_ value: Int) {
-        reserve(2)
-        let tens = UInt(bitPattern: value) / 10
-        base[count] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: tens)
-        base[count + 1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: UInt(bitPattern: value) &- tens &* 10)
-        count += 2
+    mutating func fixedWidth(_ byteCount: Int, _ body: (UnsafeMutableBufferPointer<UInt8>) -> Void) {
+        reserve(byteCount)
+        body(UnsafeMutableBufferPointer(start: base + count, count: byteCount))
+        count += byteCount
     }
 
     /// Milliseconds rounded to microseconds, written as `Double.description`

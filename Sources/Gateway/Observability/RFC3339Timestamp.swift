@@ -23,7 +23,7 @@ enum RFC3339Timestamp {
     }
 
     /// The length of every timestamp (years 0–9999).
-    static let byteCount = 24
+    static var byteCount: Int { 24 }
 
     /// Writes the 24 bytes of the timestamp for `seconds` and `milliseconds` since the epoch.
     static func write(seconds: Int64, milliseconds: Int, to out: inout JSONLineWriter) {
@@ -36,23 +36,31 @@ enum RFC3339Timestamp {
         }
         let (year, month, day) = civil(fromDays: days)
         let second = Int(secondOfDay)
-        // Two digits at a time: a digit loop per field was most of this function's cost.
-        out.twoDigits(Int(year / 100))
-        out.twoDigits(Int(year % 100))
-        out.byte(UInt8(ascii: "-"))
-        out.twoDigits(Int(month))
-        out.byte(UInt8(ascii: "-"))
-        out.twoDigits(Int(day))
-        out.byte(UInt8(ascii: "T"))
-        out.twoDigits(second / 3_600)
-        out.byte(UInt8(ascii: ":"))
-        out.twoDigits(second / 60 % 60)
-        out.byte(UInt8(ascii: ":"))
-        out.twoDigits(second % 60)
-        out.byte(UInt8(ascii: "."))
-        out.byte(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: milliseconds / 100))
-        out.twoDigits(milliseconds % 100)
-        out.byte(UInt8(ascii: "Z"))
+        // Two digits at a time into room checked once: a digit loop per field,
+        // and a bound check per byte, were most of this function's cost.
+        out.fixedWidth(byteCount) { text in
+            func twoDigits(_ value: Int, at offset: Int) {
+                let tens = UInt(bitPattern: value) / 10
+                text[offset] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: tens)
+                text[offset + 1] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: UInt(bitPattern: value) &- tens &* 10)
+            }
+            twoDigits(Int(year / 100), at: 0)
+            twoDigits(Int(year % 100), at: 2)
+            text[4] = UInt8(ascii: "-")
+            twoDigits(Int(month), at: 5)
+            text[7] = UInt8(ascii: "-")
+            twoDigits(Int(day), at: 8)
+            text[10] = UInt8(ascii: "T")
+            twoDigits(second / 3_600, at: 11)
+            text[13] = UInt8(ascii: ":")
+            twoDigits(second / 60 % 60, at: 14)
+            text[16] = UInt8(ascii: ":")
+            twoDigits(second % 60, at: 17)
+            text[19] = UInt8(ascii: ".")
+            text[20] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: milliseconds / 100)
+            twoDigits(milliseconds % 100, at: 21)
+            text[23] = UInt8(ascii: "Z")
+        }
     }
 
     /// Year, month (1–12) and day (1–31) of the proleptic Gregorian calendar for
