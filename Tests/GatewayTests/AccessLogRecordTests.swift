@@ -52,6 +52,51 @@ struct AccessLogRecordTests {
         }
     }
 
+    @Test("withMetadata carries the record like metadata, and lines kept by a handler keep their own record")
+    func reusedMetadata() throws {
+        // Reused metadata renders the same bytes on the access-line path.
+        Self.withSink { sink in
+            let handler = JSONLogHandler(label: "t", sink: sink)
+            let viaProperty = line(handler)
+            let viaReuse = Self.record.withMetadata { metadata in
+                let event = LogEvent(level: .info, message: "request", metadata: metadata, source: "t", file: "f",
+                                     function: "g", line: 1)
+                return String(decoding: handler.render(event, seconds: 0, milliseconds: 5), as: UTF8.self)
+            }
+            #expect(viaReuse == viaProperty)
+        }
+        // A handler that keeps the metadata past the call: each kept dictionary
+        // still holds its own record after later lines reuse the thread's slot.
+        let kept = KeptMetadata()
+        let logger = Logger(label: "t") { _ in KeepingHandler(kept: kept) }
+        let records = (0..<3).map { n in
+            AccessLogRecord(
+                requestID: "id\(n)", tenant: nil, method: "GET", path: "/", route: "/", status: 200 + n, bytes: 0,
+                durationMilliseconds: 0, upstreamStatus: nil, upstreamMilliseconds: nil, gzip: false, remote: "-",
+                traceID: nil)
+        }
+        for record in records { record.withMetadata { logger.info("request", metadata: $0) } }
+        let statuses = kept.all.map { metadata -> Int? in
+            guard case .stringConvertible(let value)? = metadata[JSONLogHandler.recordKey] else { return nil }
+            return (value as? AccessLogRecord)?.status
+        }
+        #expect(statuses == [200, 201, 202])
+        // Once the call returns, the thread's slot no longer holds the record.
+        weak var logged: AccessLogRecord?
+        Self.withSink { sink in
+            let logger = Logger(label: "t") { label in JSONLogHandler(label: label, sink: sink) }
+            do {
+                let record = AccessLogRecord(
+                    requestID: "gone", tenant: nil, method: "GET", path: "/", route: "/", status: 200, bytes: 0,
+                    durationMilliseconds: 0, upstreamStatus: nil, upstreamMilliseconds: nil, gzip: false,
+                    remote: "-", traceID: nil)
+                logged = record
+                record.withMetadata { logger.info("request", metadata: $0) }
+            }
+        }
+        #expect(logged == nil)
+    }
+
     @Test("generated ids are 32 lowercase hex digits: a fixed random prefix, then a counter")
     func generatedIDs() throws {
         let generator = RequestIDGenerator()
@@ -132,3 +177,25 @@ struct AccessLogRecordTests {
         #expect(object["upstream_ms"] is NSNull)
     }
 }
+
+/// Every metadata dictionary a ``KeepingHandler`` was given, in order.
+// @unchecked Sendable: `all` is only touched with `lock` held.
+private final class KeptMetadata: @unchecked Sendable {
+    private let lock = NSLock()
+    private var metadata: [Logger.Metadata] = []
+    var all: [Logger.Metadata] { lock.withLock { metadata } }
+    func keep(_ value: Logger.Metadata) { lock.withLock { metadata.append(value) } }
+}
+
+/// A handler that keeps every event's metadata, as an in-memory test handler would.
+private struct KeepingHandler: LogHandler {
+    let kept: KeptMetadata
+    var logLevel: Logger.Level = .info
+    var metadata: Logger.Metadata = [:]
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    func log(event: LogEvent) { kept.keep(event.metadata ?? [:]) }
+}
+

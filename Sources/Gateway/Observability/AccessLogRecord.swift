@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Logging
 
 /// A log record that writes its own JSON members: ``JSONLogHandler`` splices
@@ -25,10 +30,52 @@ extension JSONLogRecord {
         metadata.values[metadata.startIndex] = .stringConvertible(self)
         return metadata
     }
+
+    /// Lends `body` the metadata that carries this record (as ``metadata``),
+    /// in a dictionary this thread reuses from line to line: a line written
+    /// thousands of times a second then allocates and frees no dictionary.
+    ///
+    /// The dictionary is a value like any other: if something keeps the
+    /// metadata past `body` (a handler that stores events), the next use finds
+    /// it shared and copies it, so what was kept never changes.
+    public func withMetadata<Result>(_ body: (Logger.Metadata) -> Result) -> Result {
+        let metadata = RecordMetadataSlot.current()
+        metadata.pointee.values[metadata.pointee.startIndex] = .stringConvertible(self)
+        // The record is not kept alive by the slot until the thread's next line.
+        defer { metadata.pointee.values[metadata.pointee.startIndex] = .jsonNull }
+        return body(metadata.pointee)
+    }
 }
 
 /// Metadata whose one member is the record key: what ``JSONLogRecord/metadata`` copies.
 private let recordMetadataTemplate: Logger.Metadata = [JSONLogHandler.recordKey: .jsonNull]
+
+/// Each thread's record metadata for ``JSONLogRecord/withMetadata(_:)``, in
+/// thread-specific storage (the loops are threads; a `Logger` call is
+/// synchronous), made on the thread's first line and freed when it exits.
+private enum RecordMetadataSlot {
+    static func current() -> UnsafeMutablePointer<Logger.Metadata> {
+        if let slot = pthread_getspecific(key) {
+            return slot.assumingMemoryBound(to: Logger.Metadata.self)
+        }
+        let slot = UnsafeMutablePointer<Logger.Metadata>.allocate(capacity: 1)
+        slot.initialize(to: recordMetadataTemplate)
+        let status = pthread_setspecific(key, slot)
+        precondition(status == 0, "pthread_setspecific failed: \(status)")
+        return slot
+    }
+
+    private static let key: pthread_key_t = {
+        var key = pthread_key_t()
+        let status = pthread_key_create(&key) { slot in
+            guard let metadata = slot?.assumingMemoryBound(to: Logger.Metadata.self) else { return }
+            metadata.deinitialize(count: 1)
+            metadata.deallocate()
+        }
+        precondition(status == 0, "pthread_key_create failed: \(status)")
+        return key
+    }()
+}
 
 /// The one line logged per request, with the contract's fields.
 ///

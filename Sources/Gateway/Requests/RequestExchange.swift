@@ -102,11 +102,11 @@ public final class RequestExchange {
     }
 
     private func log(_ state: Progress, status: Int, bytes: Int, nanoseconds: UInt64) {
-        logger.info("request", metadata: AccessLogRecord(
+        AccessLogRecord(
             requestID: requestID, tenant: state.tenant, method: request.head.method, path: target.path,
             route: state.route, status: status, bytes: bytes, durationMilliseconds: Double(nanoseconds) / 1_000_000,
             upstreamStatus: state.upstreamStatus, upstreamMilliseconds: state.upstreamMilliseconds, gzip: state.gzip,
             remote: request.remoteIP, traceID: traceparent?.traceID
-        ).metadata)
+        ).withMetadata { logger.info("request", metadata: $0) }
     }
 }
