@@ -74,14 +74,14 @@ public struct JSONLogHandler: LogHandler {
                           use: (UnsafeRawBufferPointer) -> Result) -> Result {
         // The access line, thousands a second: a record and nothing to merge
         // with it, so no dictionary is copied, merged or sorted, nor even hashed
-        // (the one member is taken as `first`), and the line is built in
+        // (the one member is read at the start index), and the line is built in
         // temporary memory, not an array. The cast is to the concrete type: a
         // cast to a protocol looks the conformance up, which was a third of this
         // function's cost when profiled.
         if metadata.isEmpty, metadataProvider == nil, event.error == nil, !includeLabel,
            let explicit = event.metadata, explicit.count == 1,
-           let only = explicit.first, only.key == Self.recordKey,
-           case .stringConvertible(let value) = only.value,
+           explicit.keys[explicit.startIndex] == Self.recordKey,
+           case .stringConvertible(let value) = explicit.values[explicit.startIndex],
            let access = value as? AccessLogRecord {
             // Room of a size known beforehand, which no write outgrows.
             let message = event.message.description
