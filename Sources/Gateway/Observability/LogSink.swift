@@ -38,16 +38,38 @@ public final class LogSink: @unchecked Sendable {
     /// Broadcast after every batch, for `flush()`.
     private let batchWritten: UnsafeMutablePointer<pthread_cond_t>
 
-    private var pending: [UInt8] = []
-    private var inFlight = 0
-    private var acceptedBytes: UInt64 = 0
-    private var finishedBytes: UInt64 = 0
-    private var dropped = 0
-    private var failedWrites = 0
-    private var closing = false
-    private var writerRunning = false
-    /// Whether the writer sleeps on `bytesQueued` (and so needs a signal).
-    private var writerWaiting = false
+    /// What the loops and the writer share, guarded by `mutex`: one stored
+    /// property, so that ``append(_:)-(UnsafeRawBufferPointer)``, called for
+    /// every line, pays one dynamic exclusivity check rather than one per field.
+    private struct Shared {
+        var pending: [UInt8] = []
+        var inFlight = 0
+        var acceptedBytes: UInt64 = 0
+        var finishedBytes: UInt64 = 0
+        var dropped = 0
+        var failedWrites = 0
+        var closing = false
+        var writerRunning = false
+        /// Whether the writer sleeps on `bytesQueued` (and so needs a signal).
+        var writerWaiting = false
+
+        /// Queues `line` unless closing or over `capacity`; whether it was
+        /// queued, and whether the writer must be woken for it.
+        mutating func enqueue(_ line: UnsafeRawBufferPointer, capacity: Int) -> (queued: Bool, wake: Bool) {
+            guard !closing, pending.count + inFlight + line.count <= capacity else {
+                dropped += 1
+                return (false, false)
+            }
+            pending.append(contentsOf: line)
+            acceptedBytes += UInt64(line.count)
+            // Only a writer asleep on the condition needs a signal, and only once: a
+            // signal per line would cost every request a futex call and a wake-up.
+            let wake = writerWaiting
+            writerWaiting = false
+            return (true, wake)
+        }
+    }
+    private var shared = Shared()
     /// How long the writer lets lines gather after each write.
     static let coalescingMicroseconds: UInt32 = 2_000
     private var thread = pthread_t()
@@ -70,7 +92,7 @@ public final class LogSink: @unchecked Sendable {
         pthread_condattr_setclock(&attributes, Self.waitClock)
         pthread_cond_init(batchWritten, &attributes)
         pthread_condattr_destroy(&attributes)
-        pending.reserveCapacity(min(self.capacity, 64 << 10))
+        shared.pending.reserveCapacity(min(self.capacity, 64 << 10))
         startWriter()
     }
 
@@ -91,20 +113,10 @@ public final class LogSink: @unchecked Sendable {
     @discardableResult
     public func append(_ line: UnsafeRawBufferPointer) -> Bool {
         pthread_mutex_lock(mutex)
-        guard !closing, pending.count + inFlight + line.count <= capacity else {
-            dropped += 1
-            pthread_mutex_unlock(mutex)
-            return false
-        }
-        pending.append(contentsOf: line)
-        acceptedBytes += UInt64(line.count)
-        // Only a writer asleep on the condition needs a signal, and only once: a
-        // signal per line would cost every request a futex call and a wake-up.
-        let wake = writerWaiting
-        writerWaiting = false
+        let (queued, wake) = shared.enqueue(line, capacity: capacity)
         pthread_mutex_unlock(mutex)
         if wake { pthread_cond_signal(bytesQueued) }
-        return true
+        return queued
     }
 
     /// Queues `line`; see ``append(_:)-(UnsafeRawBufferPointer)``.
@@ -117,22 +129,22 @@ public final class LogSink: @unchecked Sendable {
     public var droppedLineCount: Int {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        return dropped
+        return shared.dropped
     }
 
     /// Batches whose `write(2)` failed (other than `EINTR`/`EAGAIN`), e.g. a closed pipe; their bytes are lost.
     public var failedWriteCount: Int {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        return failedWrites
+        return shared.failedWrites
     }
 
     /// Blocks until every line queued before the call has been written (or
     /// failed to write). For shutdown and tests; never call it on an event loop.
     public func flush() {
         pthread_mutex_lock(mutex)
-        let target = acceptedBytes
-        while finishedBytes < target && writerRunning {
+        let target = shared.acceptedBytes
+        while shared.finishedBytes < target && shared.writerRunning {
             pthread_cond_wait(batchWritten, mutex)
         }
         pthread_mutex_unlock(mutex)
@@ -151,10 +163,10 @@ public final class LogSink: @unchecked Sendable {
         deadline.tv_nsec = nanoseconds % 1_000_000_000
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        let target = acceptedBytes
-        while finishedBytes < target && writerRunning {
+        let target = shared.acceptedBytes
+        while shared.finishedBytes < target && shared.writerRunning {
             if pthread_cond_timedwait(batchWritten, mutex, &deadline) == ETIMEDOUT {
-                return finishedBytes >= target || !writerRunning
+                return shared.finishedBytes >= target || !shared.writerRunning
             }
         }
         return true
@@ -164,8 +176,8 @@ public final class LogSink: @unchecked Sendable {
     /// dropped. Blocks like ``flush()``. Calling it again only waits.
     public func close() {
         pthread_mutex_lock(mutex)
-        let first = !closing
-        closing = true
+        let first = !shared.closing
+        shared.closing = true
         pthread_mutex_unlock(mutex)
         guard first else {
             flush()
@@ -181,7 +193,7 @@ public final class LogSink: @unchecked Sendable {
     // MARK: The writer thread
 
     private func startWriter() {
-        writerRunning = true
+        shared.writerRunning = true
         let context = Unmanaged.passRetained(self).toOpaque()
         let result = pthread_create(&thread, nil, { context in
             // Balances passRetained: the sink lives until the writer returns.
@@ -196,15 +208,15 @@ public final class LogSink: @unchecked Sendable {
     private func runWriter() {
         pthread_mutex_lock(mutex)
         while true {
-            while pending.isEmpty && !closing {
-                writerWaiting = true
+            while shared.pending.isEmpty && !shared.closing {
+                shared.writerWaiting = true
                 pthread_cond_wait(bytesQueued, mutex)
-                writerWaiting = false
+                shared.writerWaiting = false
             }
-            if pending.isEmpty { break }  // closing, and everything written
-            swap(&batch, &pending)
-            inFlight = batch.count
-            let stopping = closing
+            if shared.pending.isEmpty { break }  // closing, and everything written
+            swap(&batch, &shared.pending)
+            shared.inFlight = batch.count
+            let stopping = shared.closing
             pthread_mutex_unlock(mutex)
 
             let written = writeAll(batch)
@@ -216,12 +228,12 @@ public final class LogSink: @unchecked Sendable {
             // and flushes wait at most this much longer.
             if !stopping { usleep(Self.coalescingMicroseconds) }
             pthread_mutex_lock(mutex)
-            if !written { failedWrites += 1 }
-            finishedBytes += UInt64(inFlight)
-            inFlight = 0
+            if !written { shared.failedWrites += 1 }
+            shared.finishedBytes += UInt64(shared.inFlight)
+            shared.inFlight = 0
             pthread_cond_broadcast(batchWritten)
         }
-        writerRunning = false
+        shared.writerRunning = false
         pthread_cond_broadcast(batchWritten)
         pthread_mutex_unlock(mutex)
     }
