@@ -73,33 +73,33 @@ public struct Router<Endpoint: Sendable>: Sendable {
         // Matched on the path's bytes in place: splitting it into an array of
         // segments for every request cost more than the comparisons.
         let utf8 = path.utf8
-        let found = utf8.withContiguousStorageIfAvailable { firstRoute(method: method, path: $0) }
-            ?? Array(utf8).withUnsafeBufferPointer { firstRoute(method: method, path: $0) }
+        let found = utf8.withContiguousStorageIfAvailable { firstRoute(method: method, path: $0, utf8: utf8) }
+            ?? Array(utf8).withUnsafeBufferPointer { firstRoute(method: method, path: $0, utf8: utf8) }
         guard let found else { return .notFound }
         let route = routes[found.index]
         guard found.allowed else { return .methodNotAllowed(route) }
-        let parameters = found.parameters.map { range in
-            let start = utf8.index(utf8.startIndex, offsetBy: range.lowerBound)
-            return Substring(utf8[start..<utf8.index(start, offsetBy: range.count)])
-        }
-        return .found(route, parameters: parameters)
+        return .found(route, parameters: found.parameters)
     }
 
-    /// The first route whose template matches `path` and that answers `method`
-    /// (`allowed`, with the byte ranges of its parameters), else the first whose
-    /// template matches.
-    private func firstRoute(method: String, path: UnsafeBufferPointer<UInt8>)
-        -> (index: Int, allowed: Bool, parameters: [Range<Int>])? {
+    /// The first route whose template matches `path` (the bytes of `utf8`) and
+    /// that answers `method` (`allowed`, with its parameters' values), else the
+    /// first whose template matches.
+    private func firstRoute(method: String, path: UnsafeBufferPointer<UInt8>, utf8: Substring.UTF8View)
+        -> (index: Int, allowed: Bool, parameters: [Substring])? {
         guard path.first == UInt8(ascii: "/") else { return nil }
         return templateBytes.withUnsafeBufferPointer { template in
             segments.withUnsafeBufferPointer { segments in
                 var pathMatch: Int?
                 for (index, range) in segmentRanges.enumerated() {
                     // Stays empty, and so unallocated, for routes without parameters.
-                    var parameters: [Range<Int>] = []
-                    guard Self.matches(path, segments: UnsafeBufferPointer(rebasing: segments[range]),
-                                       template: template, parameters: &parameters)
-                    else { continue }
+                    var parameters: [Substring] = []
+                    let matched = Self.matches(
+                        path, segments: UnsafeBufferPointer(rebasing: segments[range]), template: template
+                    ) { bytes in
+                        let start = utf8.index(utf8.startIndex, offsetBy: bytes.lowerBound)
+                        parameters.append(Substring(utf8[start..<utf8.index(start, offsetBy: bytes.count)]))
+                    }
+                    guard matched else { continue }
                     if routes[index].methods.contains(method) { return (index, true, parameters) }
                     if pathMatch == nil { pathMatch = index }
                 }
@@ -110,9 +110,9 @@ public struct Router<Endpoint: Sendable>: Sendable {
 
     /// Whether `path` (bytes starting with `/`) has a template's `segments`:
     /// literals byte for byte (never by Unicode equivalence), parameters
-    /// non-empty, their byte ranges appended to `parameters`.
+    /// non-empty, each one's byte range passed to `parameter` in order.
     private static func matches(_ path: UnsafeBufferPointer<UInt8>, segments: UnsafeBufferPointer<Segment>,
-                                template: UnsafeBufferPointer<UInt8>, parameters: inout [Range<Int>]) -> Bool {
+                                template: UnsafeBufferPointer<UInt8>, parameter: (Range<Int>) -> Void) -> Bool {
         guard !segments.isEmpty else { return false }
         var start = 1  // after the leading "/"
         for position in segments.indices {
@@ -121,7 +121,7 @@ public struct Router<Endpoint: Sendable>: Sendable {
             while end < path.count && path[end] != UInt8(ascii: "/") { end += 1 }
             if segment.isParameter {
                 guard end > start else { return false }
-                parameters.append(start..<end)
+                parameter(start..<end)
             } else {
                 guard segment.range.count == end - start else { return false }
                 for offset in 0..<segment.range.count
