@@ -67,14 +67,19 @@ private enum RecordMetadataSlot {
 
     private static let key: pthread_key_t = {
         var key = pthread_key_t()
-        let status = pthread_key_create(&key) { slot in
-            guard let metadata = slot?.assumingMemoryBound(to: Logger.Metadata.self) else { return }
-            metadata.deinitialize(count: 1)
-            metadata.deallocate()
-        }
+        // The destructor's argument is optional in Glibc's signature and not in
+        // Darwin's; a function taking an optional accepts both.
+        let status = pthread_key_create(&key) { slot in RecordMetadataSlot.release(slot) }
         precondition(status == 0, "pthread_key_create failed: \(status)")
         return key
     }()
+
+    /// Frees a thread's slot as the thread exits.
+    private static func release(_ slot: UnsafeMutableRawPointer?) {
+        guard let metadata = slot?.assumingMemoryBound(to: Logger.Metadata.self) else { return }
+        metadata.deinitialize(count: 1)
+        metadata.deallocate()
+    }
 }
 
 /// The one line logged per request, with the contract's fields.
