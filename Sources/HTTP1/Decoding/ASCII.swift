@@ -84,6 +84,17 @@ enum ASCII {
         return true
     }
 
+    /// Whether `bytes` equals `literal` exactly, case included.
+    @inline(__always)
+    static func equals(_ bytes: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
+        guard bytes.count == literal.utf8CodeUnitCount else { return false }
+        let l = literal.utf8Start
+        for i in 0..<bytes.count where bytes[i] != l[i] {
+            return false
+        }
+        return true
+    }
+
     /// The index of the first LF in `buffer[from..<to]`, eight bytes at a time.
     @inline(__always)
     static func firstLF(in buffer: UnsafeRawBufferPointer, from: Int, to: Int) -> Int? {

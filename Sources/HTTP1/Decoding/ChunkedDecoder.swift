@@ -98,7 +98,8 @@ struct ChunkedDecoder: Sendable {
                     tooLarge: HTTPParseError(status: 431, reason: "trailer section too large"),
                     maxLines: limits.maxHeaderFields,
                     tooManyLines: HTTPParseError(status: 431, reason: "too many trailer fields"),
-                    firstLine: nil
+                    firstLineMaxBytes: nil,
+                    firstLineTooLong: nil
                 )
                 guard let length = try scanner.scan(rest, bounds: bounds) else {
                     state = .trailers(scanner)

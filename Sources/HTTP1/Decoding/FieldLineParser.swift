@@ -22,7 +22,8 @@ enum FieldLineParser {
             } else {
                 valueString = String(decoding: value, as: UTF8.self)
             }
-            headers.add(name: String(decoding: name, as: UTF8.self), value: valueString)
+            let nameString = CommonStrings.fieldName(name) ?? String(decoding: name, as: UTF8.self)
+            headers.add(name: nameString, value: valueString)
         }
     }
 

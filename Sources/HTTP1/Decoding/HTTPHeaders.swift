@@ -64,19 +64,15 @@ public struct HTTPHeaders: Sendable {
     public var isEmpty: Bool { storage.isEmpty }
 
     /// ASCII case-insensitive equality without allocating: field names are
-    /// tokens, so folding only A–Z is exactly right.
+    /// tokens, so folding only A–Z is exactly right. The UTF-8 counts are
+    /// compared first (constant time for native strings), which settles most
+    /// lookups before a byte is read.
     static func namesMatch(_ a: String, _ b: String) -> Bool {
-        var a = a
-        var b = b
-        return a.withUTF8 { x in
-            b.withUTF8 { y in
-                guard x.count == y.count else { return false }
-                for i in 0..<x.count where x[i] != y[i] {
-                    guard ASCII.lowercased(x[i]) == ASCII.lowercased(y[i]) else { return false }
-                }
-                return true
-            }
+        guard a.utf8.count == b.utf8.count else { return false }
+        for (x, y) in zip(a.utf8, b.utf8) where x != y {
+            guard ASCII.lowercased(x) == ASCII.lowercased(y) else { return false }
         }
+        return true
     }
 }
 

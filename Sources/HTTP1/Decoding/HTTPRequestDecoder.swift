@@ -53,10 +53,8 @@ public struct HTTPRequestDecoder: Sendable {
             tooLarge: HTTPParseError(status: 431, reason: "request head too large"),
             maxLines: limits.maxHeaderFields &+ 1,
             tooManyLines: HTTPParseError(status: 431, reason: "too many header fields"),
-            firstLine: (
-                limits.maxTargetBytes &+ HTTPLimits.requestLineSlack,
-                HTTPParseError(status: 414, reason: "request target too long")
-            )
+            firstLineMaxBytes: limits.maxTargetBytes &+ HTTPLimits.requestLineSlack,
+            firstLineTooLong: HTTPParseError(status: 414, reason: "request target too long")
         )
     }
 

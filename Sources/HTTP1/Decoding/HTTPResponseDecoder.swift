@@ -45,7 +45,8 @@ public struct HTTPResponseDecoder: Sendable {
             tooLarge: HTTPParseError(status: 502, reason: "upstream response: head too large"),
             maxLines: limits.maxHeaderFields &+ 1,
             tooManyLines: HTTPParseError(status: 502, reason: "upstream response: too many header fields"),
-            firstLine: nil
+            firstLineMaxBytes: nil,
+            firstLineTooLong: nil
         )
     }
 

@@ -21,8 +21,10 @@ struct HeadScanner: Sendable {
         /// Most non-empty lines.
         var maxLines: Int
         var tooManyLines: HTTPParseError
-        /// Longest first line without its CRLF, and the error when exceeded.
-        var firstLine: (maxBytes: Int, error: HTTPParseError)?
+        /// Longest first line without its CRLF, if it has a cap of its own.
+        var firstLineMaxBytes: Int?
+        /// The error when the first line exceeds `firstLineMaxBytes`.
+        var firstLineTooLong: HTTPParseError?
     }
 
     /// Whether nothing has been examined yet.
@@ -40,17 +42,22 @@ struct HeadScanner: Sendable {
             // Only bytes that could still belong to a section within limits
             // are examined. The first line gets a tighter cap so an endless
             // request line fails as 414 rather than 431.
+            // The error is picked only when thrown: copying it on every line
+            // cost a retain and a release of its reason.
             var cap = bounds.maxBytes
-            var overflow = bounds.tooLarge
-            if lines == 0, let first = bounds.firstLine, lineStart &+ first.maxBytes &+ 2 < cap {
-                cap = lineStart &+ first.maxBytes &+ 2
-                overflow = first.error
+            var firstLineCapped = false
+            if lines == 0, let firstMax = bounds.firstLineMaxBytes, lineStart &+ firstMax &+ 2 < cap {
+                cap = lineStart &+ firstMax &+ 2
+                firstLineCapped = true
             }
             let window = min(buffer.count, cap)
             guard let lf = ASCII.firstLF(in: buffer, from: i, to: window) else {
                 // Every byte up to the cap examined and still no end: the
                 // section cannot end within its limit.
-                guard buffer.count < cap else { throw overflow }
+                guard buffer.count < cap else {
+                    if firstLineCapped, let error = bounds.firstLineTooLong { throw error }
+                    throw bounds.tooLarge
+                }
                 scanned = window
                 return nil
             }

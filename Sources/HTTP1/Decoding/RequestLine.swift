@@ -42,7 +42,7 @@ struct RequestLine {
         let target = head.slice(targetStart..<targetEnd)
         try Self.validateTarget(target, method: method)
 
-        self.method = String(decoding: method, as: UTF8.self)
+        self.method = CommonStrings.method(method) ?? String(decoding: method, as: UTF8.self)
         self.target = String(decoding: target, as: UTF8.self)
         self.version = version
         self.fieldsStart = versionStart &+ 10
@@ -64,8 +64,7 @@ struct RequestLine {
 
     /// The four forms of RFC 9112 §3.2, each only where it belongs.
     private static func validateTarget(_ target: UnsafeRawBufferPointer, method: UnsafeRawBufferPointer) throws(HTTPParseError) {
-        let isConnect = method.elementsEqual("CONNECT".utf8)
-        if isConnect {
+        if ASCII.equals(method, "CONNECT") {
             guard URISyntax.isValidAuthority(target, requireHost: true, requirePort: true) else {
                 throw .badRequest("CONNECT requires an authority-form target")
             }
@@ -78,7 +77,7 @@ struct RequestLine {
         case ASCII.slash:
             return
         case ASCII.asterisk where target.count == 1:
-            guard method.elementsEqual("OPTIONS".utf8) else {
+            guard ASCII.equals(method, "OPTIONS") else {
                 throw .badRequest("asterisk-form target is only allowed with OPTIONS")
             }
         default:
