@@ -67,10 +67,27 @@ public struct HTTPHeaders: Sendable {
     /// tokens, so folding only A–Z is exactly right. The UTF-8 counts are
     /// compared first (constant time for native strings), which settles most
     /// lookups before a byte is read.
+    /// Bytes are then compared through contiguous storage: stepping
+    /// `String.UTF8View` indices cost several times more per byte.
     static func namesMatch(_ a: String, _ b: String) -> Bool {
         guard a.utf8.count == b.utf8.count else { return false }
+        let contiguous = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y in bytesMatch(x, y) }
+        }
+        if let matched = contiguous ?? nil {
+            return matched
+        }
         for (x, y) in zip(a.utf8, b.utf8) where x != y {
             guard ASCII.lowercased(x) == ASCII.lowercased(y) else { return false }
+        }
+        return true
+    }
+
+    /// ASCII case-insensitive equality of two byte runs of the same length.
+    @inline(__always)
+    private static func bytesMatch(_ x: UnsafeBufferPointer<UInt8>, _ y: UnsafeBufferPointer<UInt8>) -> Bool {
+        for i in 0..<x.count where x[i] != y[i] {
+            guard ASCII.lowercased(x[i]) == ASCII.lowercased(y[i]) else { return false }
         }
         return true
     }
