@@ -24,11 +24,8 @@ final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, @unchecke
     private var head: HTTPRequestHead?
     private var body: [UInt8] = []
     private var receivedAt: UInt64 = 0
-    /// Answers not yet sent, in request order; `nil` while the handler works.
-    /// `slots[0]` belongs to request number `firstSlotSequence`.
-    private var slots: [[UInt8]?] = []
-    private var firstSlotSequence = 0
-    private var nextSequence = 0
+    /// Answers not yet sent, in request order.
+    private var answers = AnswerQueue()
     /// Bytes ready to send, written at the end of the current event.
     private var output: [UInt8] = []
     private var inEvent = false
@@ -94,7 +91,7 @@ final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, @unchecke
         isOpen = false
         stream.loop.unwatch(self)
         context.unregister(self)
-        slots = []
+        answers.removeAll()
         input = []
         output = []
     }
@@ -149,7 +146,7 @@ final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, @unchecke
                 machine.bytesArrived(now: now)
                 receivedAt = now
                 head = h
-                body = []
+                // `body` is empty here: the previous request took it.
                 if h.headers.first("expect")?.lowercased() == "100-continue", h.framing != .none, h.framing != .contentLength(0),
                    machine.owed == 0 {
                     output.append(contentsOf: Self.continueLine)
@@ -162,6 +159,9 @@ final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, @unchecke
                 if machine.owed >= Self.maxOwed || stream.pendingWriteBytes >= Self.maxPendingOutput {
                     pauseReading()
                 }
+                // At a request boundary with no bytes left the decoder could only
+                // ask for more; skipping that call changes nothing.
+                if offset == bytes.count { return offset }
             }
         }
         return offset
@@ -172,12 +172,13 @@ final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, @unchecke
     private func dispatchRequest(now: UInt64) {
         guard let h = head else { return }
         head = nil
-        let requestBody = body
-        body = []
+        // A request framed without a body never touched `body`.
+        var requestBody: [UInt8] = []
+        if h.framing != .none, h.framing != .contentLength(0) {
+            swap(&requestBody, &body)
+        }
         let action = machine.requestParsed(keepAlive: h.keepAlive, now: now)
-        let sequence = nextSequence
-        nextSequence += 1
-        slots.append(nil)
+        let sequence = answers.open()
         let responder = HTTPResponder(
             connection: self, sequence: sequence,
             omitBody: h.method == "HEAD", http10: h.version == .http1_0)
@@ -192,29 +193,26 @@ final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, @unchecke
     /// to the output.
     func complete(_ responder: HTTPResponder, with response: HTTPResponse) {
         guard isOpen else { return }
-        let index = responder.sequence - firstSlotSequence
-        guard index >= 0, index < slots.count, slots[index] == nil else { return }
-        // The common case: the oldest request answered at once is encoded straight
-        // into the output, with no slot of its own.
-        if index == 0 {
+        switch answers.claim(responder.sequence) {
+        case .oldest(let laterReady):
+            // The common case: the oldest request answered at once is encoded
+            // straight into the output, with no slot of its own.
             encode(response, omitBody: responder.omitsBody, http10: responder.http10, into: &output)
-            slots.removeFirst()
-            firstSlotSequence += 1
             answerSent()
-            releaseReadySlots()
-        } else {
+            if laterReady { releaseReadySlots() }
+        case .later(let index):
             var bytes: [UInt8] = []
             encode(response, omitBody: responder.omitsBody, http10: responder.http10, into: &bytes)
-            slots[index] = bytes
+            answers.store(bytes, at: index)
+        case .notOwed:
+            return
         }
         if !inEvent { flush() }
     }
 
     private func releaseReadySlots() {
-        while let first = slots.first, let bytes = first {
+        while let bytes = answers.popReady() {
             output.append(contentsOf: bytes)
-            slots.removeFirst()
-            firstSlotSequence += 1
             answerSent()
         }
     }
@@ -247,9 +245,7 @@ final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, @unchecke
             // the machine reads no more of it.
             let failure = error ?? HTTPParseError(status: status, reason: reason)
             let response = context.handler.rejection(for: failure, remote: remote, receivedAt: receivedAt)
-            let sequence = nextSequence
-            nextSequence += 1
-            slots.append(nil)
+            let sequence = answers.open()
             let responder = HTTPResponder(connection: self, sequence: sequence, omitBody: false, http10: false)
             responder.respond(response)
         }
