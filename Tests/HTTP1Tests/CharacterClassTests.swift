@@ -32,6 +32,42 @@ import Testing
         }
     }
 
+    /// Field values are skipped eight bytes at a time up to the first byte
+    /// needing a closer look; that byte must be found at every offset in a
+    /// word, and the value must come back intact.
+    @Test func fieldValueBytesAtEveryWordOffset() {
+        let probes: [UInt8] = [0x00, 0x09, 0x0A, 0x0D, 0x1F, 0x20, 0x41, 0x7E, 0x7F, 0x80, 0xC3, 0xFF]
+        for length in [1, 7, 8, 9, 15, 16, 17, 31] {
+            for position in 0..<length {
+                for b in probes {
+                    var value = Array(repeating: UInt8(ascii: "v"), count: length)
+                    value[position] = b
+                    let message = "GET / HTTP/1.1\r\nHost: h\r\nX: ".bytes + value + "\r\nY: w\r\n\r\n".bytes
+                    let outcome = decodeRequests([message])
+                    let expected = (0x20...0x7E).contains(b) || b == 0x09
+                    #expect((outcome.error == nil) == expected, "byte \(b) at \(position) of \(length)")
+                    guard expected, case .head(let head)? = outcome.items.first else { continue }
+                    // OWS at either end is not part of the value.
+                    var trimmed = value[...]
+                    while let first = trimmed.first, first == 0x20 || first == 0x09 { trimmed.removeFirst() }
+                    while let last = trimmed.last, last == 0x20 || last == 0x09 { trimmed.removeLast() }
+                    #expect(head.headers.first("x").map { Array($0.utf8) } == Array(trimmed), "byte \(b) at \(position)")
+                    #expect(head.headers.first("y") == "w")
+                }
+            }
+        }
+        // Valid UTF-8 beyond ASCII, at every offset.
+        for position in 0..<17 {
+            let value = String(repeating: "v", count: position) + "\u{e9}\u{1F600}" + String(repeating: "w", count: 16 - position)
+            let outcome = decodeRequests(["GET / HTTP/1.1\r\nHost: h\r\nX: \(value)\r\n\r\n".bytes])
+            guard case .head(let head)? = outcome.items.first else {
+                Issue.record("no head at \(position): \(outcome)")
+                continue
+            }
+            #expect(head.headers.first("x").map { Array($0.utf8) } == Array(value.utf8))
+        }
+    }
+
     @Test func targetBytesAreURICharacters() {
         let refused = Set("\"<>\\^`{|}#%".utf8)
         for b in UInt8.min...UInt8.max {

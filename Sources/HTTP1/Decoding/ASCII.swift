@@ -118,9 +118,10 @@ enum ASCII {
 }
 
 extension ASCII {
-    /// Skips whole 8-byte words made only of SP and VCHAR (0x20–0x7E), the
-    /// common case of a field value; stops at the first word holding anything
-    /// else (CR, HTAB, a CTL, DEL or a non-ASCII byte) for a closer look.
+    /// Skips bytes that are SP or VCHAR (0x20–0x7E), the common case of a
+    /// field value, eight at a time; returns the index of the first byte that
+    /// is anything else (CR, HTAB, a CTL, DEL or a non-ASCII byte), or where
+    /// fewer than eight bytes remain, for a closer look.
     @inline(__always)
     static func skipPlainFieldBytes(_ buffer: UnsafeRawBufferPointer, from: Int) -> Int {
         guard let base = buffer.baseAddress else { return from }
@@ -128,13 +129,17 @@ extension ASCII {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         while i &+ 8 <= buffer.count {
-            let word = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-            // Exact "some byte < 0x20" and "some byte == 0x7F" tests (Bit
-            // Twiddling Hacks, hasless/haszero), plus "some byte >= 0x80".
+            let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            // "Some byte < 0x20" and "some byte == 0x7F" (Bit Twiddling Hacks,
+            // hasless/haszero), plus "some byte >= 0x80". Each test's lowest
+            // flag is exact (borrows only create false flags above a real
+            // one), so the lowest flag of all three is the first byte that is
+            // not plain: the plain bytes before it are not looked at again.
             let below = (word &- ones &* 0x20) & ~word
             let del = word ^ (ones &* 0x7F)
             let isDel = (del &- ones) & ~del
-            if (below | isDel | word) & highs != 0 { return i }
+            let flags = (below | isDel | word) & highs
+            if flags != 0 { return i &+ (flags.trailingZeroBitCount >> 3) }
             i &+= 8
         }
         return i
