@@ -145,12 +145,15 @@ final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, @unchecke
             case .head(let h):
                 machine.bytesArrived(now: now)
                 receivedAt = now
-                head = h
-                // `body` is empty here: the previous request took it.
-                if h.headers.first("expect")?.lowercased() == "100-continue", h.framing != .none, h.framing != .contentLength(0),
-                   machine.owed == 0 {
+                // The framing test first: most requests have no body, and then
+                // the lookup of Expect is not needed.
+                if h.framing != .none, h.framing != .contentLength(0), machine.owed == 0,
+                   h.headers.first("expect")?.lowercased() == "100-continue" {
                     output.append(contentsOf: Self.continueLine)
                 }
+                // Stored last, so the head can move here rather than be copied.
+                // `body` is empty: the previous request took it.
+                head = h
             case .body(let range):
                 body.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[range]))
             case .end:

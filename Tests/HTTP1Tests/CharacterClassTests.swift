@@ -68,6 +68,25 @@ import Testing
         }
     }
 
+    /// `%` is looked for eight bytes at a time; a triplet, good or bad, must
+    /// be judged at every offset, including at the very end of the target
+    /// (the filler letters are not hex digits).
+    @Test func percentEncodingsAtEveryOffset() {
+        for length in [1, 8, 9, 16, 23] {
+            for position in 0..<length {
+                let before = String(repeating: "x", count: position)
+                let after = String(repeating: "y", count: length - position - 1)
+                for (triplet, valid) in [("%2F", true), ("%aF", true), ("%zz", false), ("%2", false), ("%", false),
+                                         ("%2F%", false), ("%%41", false), ("%41%42", true)] {
+                    let target = "/" + before + triplet + after
+                    let outcome = decodeRequests("GET \(target) HTTP/1.1\r\nHost: h\r\n\r\n")
+                    #expect((outcome.error == nil) == valid, "\(target)")
+                    if !valid { #expect(outcome.error?.status == 400, "\(target)") }
+                }
+            }
+        }
+    }
+
     @Test func targetBytesAreURICharacters() {
         let refused = Set("\"<>\\^`{|}#%".utf8)
         for b in UInt8.min...UInt8.max {

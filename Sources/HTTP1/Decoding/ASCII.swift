@@ -98,19 +98,26 @@ enum ASCII {
     /// The index of the first LF in `buffer[from..<to]`, eight bytes at a time.
     @inline(__always)
     static func firstLF(in buffer: UnsafeRawBufferPointer, from: Int, to: Int) -> Int? {
+        firstIndex(of: lf, in: buffer, from: from, to: to)
+    }
+
+    /// The index of the first `byte` in `buffer[from..<to]`, eight bytes at a time.
+    @inline(__always)
+    static func firstIndex(of byte: UInt8, in buffer: UnsafeRawBufferPointer, from: Int, to: Int) -> Int? {
         guard let base = buffer.baseAddress else { return nil }
         var i = from
-        // A word has a zero byte where it matched LF; the lowest flagged byte
+        let pattern = 0x0101_0101_0101_0101 &* UInt64(byte)
+        // A word has a zero byte where it matched; the lowest flagged byte
         // is exact (borrows only create false flags above a real zero).
         while i &+ 8 <= to {
             let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            let x = word ^ 0x0A0A_0A0A_0A0A_0A0A
+            let x = word ^ pattern
             let found = (x &- 0x0101_0101_0101_0101) & ~x & 0x8080_8080_8080_8080
             if found != 0 { return i &+ (found.trailingZeroBitCount >> 3) }
             i &+= 8
         }
         while i < to {
-            if buffer[i] == lf { return i }
+            if buffer[i] == byte { return i }
             i &+= 1
         }
         return nil

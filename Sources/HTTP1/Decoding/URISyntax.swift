@@ -45,16 +45,13 @@ enum URISyntax {
             && ASCII.hexValue(bytes[i &+ 2]) != nil
     }
 
-    /// Every `%` in `bytes` starts a pct-encoded triplet.
+    /// Every `%` in `bytes` starts a pct-encoded triplet. Most targets have
+    /// none, so the `%` are looked for eight bytes at a time.
     static func percentEncodingsAreValid(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var i = 0
-        while i < bytes.count {
-            if bytes[i] == ASCII.percent {
-                guard hasPercentEncoding(bytes, at: i) else { return false }
-                i &+= 3
-            } else {
-                i &+= 1
-            }
+        while let percent = ASCII.firstIndex(of: ASCII.percent, in: bytes, from: i, to: bytes.count) {
+            guard hasPercentEncoding(bytes, at: percent) else { return false }
+            i = percent &+ 3
         }
         return true
     }
