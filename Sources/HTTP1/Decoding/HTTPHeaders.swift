@@ -35,8 +35,10 @@ public struct HTTPHeaders: Sendable {
 
     /// The value of the first field called `name` (any case), if any.
     public func first(_ name: String) -> String? {
-        for field in storage where Self.namesMatch(field.name, name) {
-            return field.value
+        // Indices rather than `for field in storage`, whose iterator hands out
+        // a copy (two retains and releases) of every field it passes.
+        for i in storage.indices where Self.namesMatch(storage[i].name, name) {
+            return storage[i].value
         }
         return nil
     }
@@ -67,10 +69,15 @@ public struct HTTPHeaders: Sendable {
     /// tokens, so folding only A–Z is exactly right. The UTF-8 counts are
     /// compared first (constant time for native strings), which settles most
     /// lookups before a byte is read.
-    /// Bytes are then compared through contiguous storage: stepping
-    /// `String.UTF8View` indices cost several times more per byte.
+    @inline(__always)
     static func namesMatch(_ a: String, _ b: String) -> Bool {
         guard a.utf8.count == b.utf8.count else { return false }
+        return sameLengthNamesMatch(a, b)
+    }
+
+    /// Compares through contiguous storage: stepping `String.UTF8View`
+    /// indices cost several times more per byte.
+    private static func sameLengthNamesMatch(_ a: String, _ b: String) -> Bool {
         let contiguous = a.utf8.withContiguousStorageIfAvailable { x in
             b.utf8.withContiguousStorageIfAvailable { y in bytesMatch(x, y) }
         }
