@@ -29,8 +29,11 @@ public enum ResponseEncoder {
             &+ datePrefix.utf8CodeUnitCount &+ date.count
             &+ lengthPrefix.utf8CodeUnitCount &+ decimalLength(body.count)
             &+ connection.utf8CodeUnitCount &+ 4
-        for (name, value) in headers.storage {
-            headLength &+= 4 &+ name.utf8.count &+ value.utf8.count
+        // Fields are reached by index: the array's iterator hands out a copy
+        // (retains and releases) of each one.
+        let fields = headers.storage
+        for i in fields.indices {
+            headLength &+= 4 &+ fields[i].name.utf8.count &+ fields[i].value.utf8.count
         }
         out.reserveCapacity(out.count &+ headLength &+ (omitBody ? 0 : body.count))
 
@@ -45,11 +48,11 @@ public enum ResponseEncoder {
             writer.write(lengthPrefix)
             writer.writeDecimal(body.count)
             writer.write(connection)
-            for (name, value) in headers.storage {
+            for i in fields.indices {
                 writer.write(crlf)
-                writer.write(name)
+                writer.write(fields[i].name)
                 writer.write(colonSpace)
-                writer.write(value)
+                writer.write(fields[i].value)
             }
             writer.write(crlf)
             writer.write(crlf)
