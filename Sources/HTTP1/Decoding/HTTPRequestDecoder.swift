@@ -156,8 +156,8 @@ public struct HTTPRequestDecoder: Sendable {
 
         let framing = try fields.declaredFraming(version: line.version, maxBodyBytes: limits.maxBodyBytes)
         return HTTPRequestHead(
-            method: line.method,
-            target: line.target,
+            method: CommonStrings.method(line.method) ?? String(decoding: line.method, as: UTF8.self),
+            target: String(decoding: line.target, as: UTF8.self),
             version: line.version,
             headers: headers,
             keepAlive: fields.keepAlive(version: line.version),

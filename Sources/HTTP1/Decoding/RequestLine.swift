@@ -1,7 +1,11 @@
 /// The request line (RFC 9112 §3): `method SP request-target SP HTTP-version CRLF`.
+///
+/// The method and target stay bytes, slices of the head being parsed: they
+/// become Strings only in the finished ``HTTPRequestHead``, so they are not
+/// copied into it and released here.
 struct RequestLine {
-    var method: String
-    var target: String
+    var method: UnsafeRawBufferPointer
+    var target: UnsafeRawBufferPointer
     var version: HTTPVersion
     /// Where the first field line starts.
     var fieldsStart: Int
@@ -42,8 +46,8 @@ struct RequestLine {
         let target = head.slice(targetStart..<targetEnd)
         try Self.validateTarget(target, method: method)
 
-        self.method = CommonStrings.method(method) ?? String(decoding: method, as: UTF8.self)
-        self.target = String(decoding: target, as: UTF8.self)
+        self.method = method
+        self.target = target
         self.version = version
         self.fieldsStart = versionStart &+ 10
     }
