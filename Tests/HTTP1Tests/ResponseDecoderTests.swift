@@ -132,6 +132,11 @@ import Testing
         ("HTTP/1.1 503 Service  Unavailable\r\n\r\n", 503, "Service  Unavailable"),
         ("HTTP/1.0 200 OK\r\n\r\n", 200, "OK"),
         ("HTTP/1.1 200 D\u{e9}j\u{e0} vu\r\n\r\n", 200, "D\u{e9}j\u{e0} vu"),
+        // "OK" comes back as a literal; near misses are decoded as sent.
+        ("HTTP/1.1 200 OK\r\n\r\n", 200, "OK"),
+        ("HTTP/1.1 200 ok\r\n\r\n", 200, "ok"),
+        ("HTTP/1.1 200 OKAY\r\n\r\n", 200, "OKAY"),
+        ("HTTP/1.1 200 O\r\n\r\n", 200, "O"),
     ])
     func statusLinesAreAcceptedLeniently(line: String, status: Int, reason: String) {
         let outcome = decodeResponses([line.bytes])
@@ -140,7 +145,7 @@ import Testing
             return
         }
         #expect(head.status == status)
-        #expect(head.reason == reason)
+        #expect(Array(head.reason.utf8) == Array(reason.utf8))
     }
 
     @Test(arguments: [

@@ -25,6 +25,11 @@ enum CommonStrings {
         return nil
     }
 
+    /// The reason phrase of nearly every upstream answer.
+    static func reasonPhrase(_ bytes: UnsafeRawBufferPointer) -> String? {
+        ASCII.equals(bytes, "OK") ? "OK" : nil
+    }
+
     /// Field names as common clients and servers (curl, browsers, nginx)
     /// spell them, requests and responses alike.
     static func fieldName(_ bytes: UnsafeRawBufferPointer) -> String? {

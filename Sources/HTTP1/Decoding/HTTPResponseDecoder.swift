@@ -207,7 +207,7 @@ public struct HTTPResponseDecoder: Sendable {
         return HTTPResponseHead(
             version: line.version,
             status: line.status,
-            reason: line.reason,
+            reason: CommonStrings.reasonPhrase(line.reason) ?? String(decoding: line.reason, as: UTF8.self),
             headers: headers,
             keepAlive: framing != .untilClose && fields.keepAlive(version: line.version),
             framing: framing

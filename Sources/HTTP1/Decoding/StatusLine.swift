@@ -1,15 +1,18 @@
 /// The status line (RFC 9112 §4): `HTTP-version SP 3DIGIT SP [ reason-phrase ] CRLF`.
+///
+/// The reason phrase stays bytes, a slice of the head being parsed, until the
+/// finished ``HTTPResponseHead`` is made (see ``RequestLine``).
 struct StatusLine {
     var version: HTTPVersion
     var status: Int
-    var reason: String
+    var reason: UnsafeRawBufferPointer
     /// Where the first field line starts.
     var fieldsStart: Int
 
     /// Parses the status line at the start of `head`, which ends with the
     /// blank line. Tolerates what real servers do harmlessly: a missing space
     /// after the code when the reason is empty, and reason bytes that are not
-    /// UTF-8 (the phrase means nothing, so it is decoded lossily).
+    /// UTF-8 (the phrase means nothing, so it is later decoded lossily).
     init(parsing head: UnsafeRawBufferPointer) throws(HTTPParseError) {
         guard head.count >= 14, head[8] == ASCII.space else {
             throw .badRequest("malformed status line")
@@ -37,7 +40,7 @@ struct StatusLine {
         guard head[i] == ASCII.cr, i &+ 1 < head.count, head[i &+ 1] == ASCII.lf else {
             throw .badRequest("malformed status line")
         }
-        reason = String(decoding: head.slice(reasonStart..<i), as: UTF8.self)
+        reason = head.slice(reasonStart..<i)
         fieldsStart = i &+ 2
     }
 }
