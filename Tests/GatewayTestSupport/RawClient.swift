@@ -34,12 +34,18 @@ public final class RawClient {
         let rc = address.withSockAddr { sa, len in Glibc.connect(fd, sa, len) }
         guard rc == 0 else {
             let e = errno
-            Glibc.close(fd)
+            // No close here: every stored property is set, so a throw from here
+            // runs deinit, which closes the socket. Closing it here as well closed
+            // it twice; the second close could hit a descriptor another test had
+            // just opened with the same number (suites run in parallel): the likely
+            // cause of a JSONLogHandlerTests run whose log-capture pipe read nothing.
             throw ClientError("connect: errno \(e)")
         }
     }
 
-    deinit { Glibc.close(fd) }
+    deinit {
+        if fd >= 0 { Glibc.close(fd) }
+    }
 
     /// Sends all of `bytes`.
     public func send(_ bytes: [UInt8]) throws {
