@@ -60,8 +60,9 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     deinit {
-        // A resumed Dispatch source outlives the last reference to it; its handler
-        // holds this loop unowned, so it must stop before the loop goes.
+        // A resumed Dispatch source outlives the last reference to it: stop it, so
+        // it does not fire every interval for nothing (its handler holds this loop
+        // weakly, so one already on its way finds it gone).
         sweepTimer?.cancel()
         readBuffer.deallocate()
     }
@@ -128,7 +129,12 @@ public final class EventLoop: @unchecked Sendable {
             repeating: .nanoseconds(Int(sweepInterval)),
             leeway: .nanoseconds(Int(sweepInterval / 4))
         )
-        timer.setEventHandler { [unowned self] in self.sweep() }
+        // Weak, not unowned: `deinit` cancels the timer, but a handler already on
+        // its way runs anyway, on this queue, while the last reference may be
+        // dropped on another thread; it must then find the loop gone rather than
+        // read a destroyed one (EventLoopLifetimeTests). A sweep every 100 ms
+        // makes the weak load's cost nothing.
+        timer.setEventHandler { [weak self] in self?.sweep() }
         sweepTimer = timer
         timer.resume()
     }
