@@ -10,13 +10,13 @@ import Testing
     ) -> [UInt8] {
         var out: [UInt8] = []
         out += Array("HTTP/1.1 ".utf8)
-        ResponseEncoder.appendDecimal(status, &out)
+        out += Array(String(status).utf8)
         out.append(UInt8(ascii: " "))
         HTTPStatus.reason(status).withUTF8Buffer { out.append(contentsOf: $0) }
         out += Array("\r\nDate: ".utf8)
         out += date
         out += Array("\r\nContent-Length: ".utf8)
-        ResponseEncoder.appendDecimal(body.count, &out)
+        out += Array(String(body.count).utf8)
         if close {
             out += Array("\r\nConnection: close".utf8)
         } else if http10 {

@@ -72,7 +72,7 @@ public enum ResponseEncoder {
     private static let crlf: StaticString = "\r\n"
     private static let colonSpace: StaticString = ": "
 
-    /// How many bytes ``appendDecimal(_:_:)`` writes for `value`.
+    /// How many decimal digits a non-negative `value` has.
     @inline(__always)
     static func decimalLength(_ value: Int) -> Int {
         var n = 1
@@ -82,30 +82,6 @@ public enum ResponseEncoder {
             n &+= 1
         }
         return n
-    }
-
-    /// Appends a non-negative integer in decimal.
-    @inline(__always)
-    public static func appendDecimal(_ value: Int, _ out: inout [UInt8]) {
-        if value < 10 {
-            out.append(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: value))
-            return
-        }
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var v = value
-        var n = 0
-        withUnsafeMutableBytes(of: &digits) { d in
-            while v > 0 {
-                d[n] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
-                v /= 10
-                n += 1
-            }
-            for i in stride(from: n - 1, through: 0, by: -1) {
-                out.append(d[i])
-            }
-        }
     }
 }
 
@@ -149,7 +125,7 @@ private struct HeadWriter {
         for b in s.utf8 { write(byte: b) }
     }
 
-    /// `value` in decimal, exactly as ``ResponseEncoder/appendDecimal(_:_:)`` writes it.
+    /// A non-negative `value` in decimal.
     @inline(__always)
     mutating func writeDecimal(_ value: Int) {
         let n = ResponseEncoder.decimalLength(value)
