@@ -42,6 +42,10 @@ public final class SocketChannel: ByteStream, DeadlineWatcher, @unchecked Sendab
     private var pendingOffset = 0
     private var outstandingCancels = 0
     private var closeError: (any Error)?
+    #if DEBUG
+    /// `read(2)` calls made so far: lets tests check that an event costs one read.
+    private(set) var readCalls = 0
+    #endif
     /// Linger deadline while `.lingering`.
     public private(set) var deadline: UInt64 = .max
 
@@ -63,7 +67,7 @@ public final class SocketChannel: ByteStream, DeadlineWatcher, @unchecked Sendab
         loop.assertInLoop()
         guard state == .open else { return }
         let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: loop.queue)
-        source.setEventHandler { [unowned self] in self.readable() }
+        source.setEventHandler { [unowned self] in self.readable(estimate: self.readSource?.data ?? 0) }
         source.setCancelHandler { [self] in self.sourceCancelled() }
         readSource = source
         readWanted = true
@@ -154,18 +158,20 @@ public final class SocketChannel: ByteStream, DeadlineWatcher, @unchecked Sendab
 
     // MARK: - Source events
 
-    private func readable() {
+    /// Reads what the event announced. `estimate` is the source's data: the bytes
+    /// the socket held when libdispatch took the event, or 0 when it merged a
+    /// hang-up (see `ReadDrain`), or 0 when called to continue a long burst.
+    private func readable(estimate: UInt) {
         let buffer = loop.readBuffer
-        // Read until the socket says "would block", EOF or an error, not just
-        // until a short read: when the peer resets right after sending,
-        // libdispatch may see EPOLLHUP, drop the fd from epoll and deliver this
-        // one event, so a reset left unread here would never be seen. A burst
-        // larger than a few buffers continues on a later turn of the loop, so
-        // one connection cannot starve the others.
+        // A burst larger than a few buffers continues on a later turn of the
+        // loop, so one connection cannot starve the others.
         for _ in 0..<8 {
             guard state != .closed, readWanted else { return }
             let result: IOResult<Int>
             do {
+                #if DEBUG
+                readCalls += 1
+                #endif
                 result = try Socket.read(fd, into: buffer)
             } catch {
                 teardown(error: error.isConnectionReset ? nil : error)
@@ -183,11 +189,13 @@ public final class SocketChannel: ByteStream, DeadlineWatcher, @unchecked Sendab
                 }
                 return
             case .value(let n):
-                if state == .lingering { continue }
-                delegate?.streamDidRead(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+                if state != .lingering {
+                    delegate?.streamDidRead(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+                }
+                guard ReadDrain.mustReadAgain(after: n, capacity: buffer.count, estimate: estimate) else { return }
             }
         }
-        loop.execute { [self] in readable() }
+        loop.execute { [self] in readable(estimate: 0) }
     }
 
     private func armWrite() {
