@@ -22,6 +22,12 @@ public final class RawClient {
     private var buffer: [UInt8] = []
     private var decoder = HTTPResponseDecoder()
     private var eof = false
+    /// Whether the end of the stream was a reset rather than the server's FIN:
+    /// failure messages say which, since the two have different causes.
+    private var endedByReset = false
+
+    /// "closed" or "reset", for failure messages.
+    private var endWord: String { endedByReset ? "reset" : "closed" }
 
     /// Connects to `host:port` with a receive timeout.
     public init(host: String = "127.0.0.1", port: UInt16, timeoutSeconds: Int = 5) throws {
@@ -91,12 +97,12 @@ public final class RawClient {
             }
             if eof {
                 if !sawBytes, responseHead == nil {
-                    throw ClientError("connection closed before any answer byte")
+                    throw ClientError("connection \(endWord) before any answer byte")
                 }
                 if let event = try decoder.decodeEOF(), event == .end, let h = responseHead {
                     return Response(head: h, body: body)
                 }
-                throw ClientError("connection closed before a complete answer")
+                throw ClientError("connection \(endWord) before a complete answer")
             }
             try fill()
             if !buffer.isEmpty { sawBytes = true }
@@ -106,7 +112,7 @@ public final class RawClient {
     /// Reads exactly `count` raw bytes (for interim answers the decoder skips).
     public func readExactly(_ count: Int) throws -> [UInt8] {
         while buffer.count < count {
-            if eof { throw ClientError("connection closed after \(buffer.count) of \(count) bytes") }
+            if eof { throw ClientError("connection \(endWord) after \(buffer.count) of \(count) bytes") }
             try fill()
         }
         let out = Array(buffer[..<count])
@@ -152,6 +158,7 @@ public final class RawClient {
             if errno == EINTR { continue }
             if errno == ECONNRESET {
                 eof = true
+                endedByReset = true
                 return
             }
             throw ClientError(errno == EAGAIN ? "timed out waiting for the server" : "recv: errno \(errno)")
