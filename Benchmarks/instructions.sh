@@ -84,14 +84,10 @@ url="http://$host:$port/livez"
 wrk_headers=()
 if [[ "$endpoint" == clients ]]; then
     up_port="$(pick_free_port $((port + 1)))"
-    make_client_docroot "$BENCH_TMP/docroot" "$here/nginx/client-envelope.json"
-    nginx_start upstream "$here/nginx/upstream.conf.template" \
-        HOST="$host" PORT="$up_port" WORKERS=1 DOCROOT="$BENCH_TMP/docroot" \
-        UPSTREAM_GZIP=off LISTEN_SSL="" TLS="" CONN_LOG="" \
-        HEALTH_URL="http://$host:$up_port/acme/api2/clients/1.json"
+    start_plain_upstream "$host" "$up_port"
     gateway_args+=(--upstream "http://$host:$up_port/{subdomain}/api2" --gzip-level 1)
     url="http://$host:$port/clients/1?fields=$fields"
-    wrk_headers=(-H "X-Daftra-Subdomain: acme" -H "Authorization: Bearer t" -H "Accept-Encoding: gzip")
+    wrk_headers=("${CLIENTS_WRK_HEADERS[@]}")
 fi
 
 # measure NAME URL COMMAND...: runs COMMAND under callgrind, waits until URL answers, warms

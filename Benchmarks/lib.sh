@@ -248,6 +248,22 @@ make_client_docroot() {
     chmod -R a+rX "$dir"
 }
 
+# start_plain_upstream HOST PORT: the nginx upstream of instructions.sh and syscalls.sh
+# (plain HTTP, one worker, no gzip) serving the sample envelope for any subdomain;
+# returns once it answers. Sets BENCH_LAST_PID.
+start_plain_upstream() {
+    local host="$1" port="$2"
+    make_client_docroot "$BENCH_TMP/docroot" "$(dirname "${BASH_SOURCE[0]}")/nginx/client-envelope.json"
+    nginx_start upstream "$(dirname "${BASH_SOURCE[0]}")/nginx/upstream.conf.template" \
+        HOST="$host" PORT="$port" WORKERS=1 DOCROOT="$BENCH_TMP/docroot" \
+        UPSTREAM_GZIP=off LISTEN_SSL="" TLS="" CONN_LOG="" \
+        HEALTH_URL="http://$host:$port/acme/api2/clients/1.json"
+}
+
+# The request headers of a /clients run: tenant, credential, gzip accepted.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+CLIENTS_WRK_HEADERS=(-H "X-Daftra-Subdomain: acme" -H "Authorization: Bearer t" -H "Accept-Encoding: gzip")
+
 # nginx_problems NAME: the error log's lines at level error or worse, and anything nginx
 # wrote to stderr (empty when clean).
 nginx_problems() {

@@ -91,15 +91,11 @@ wrk_headers=()
 gateway_args=(--loops "$loops" --log-level info --drain-delay 0s)
 if [[ "$endpoint" == clients ]]; then
     up_port="$(pick_free_port $((ng_port + 1)))"
-    make_client_docroot "$BENCH_TMP/docroot" "$here/nginx/client-envelope.json"
     log "starting the nginx upstream on $host:$up_port"
-    nginx_start upstream "$here/nginx/upstream.conf.template" \
-        HOST="$host" PORT="$up_port" WORKERS=1 DOCROOT="$BENCH_TMP/docroot" \
-        UPSTREAM_GZIP=off LISTEN_SSL="" TLS="" CONN_LOG="" \
-        HEALTH_URL="http://$host:$up_port/acme/api2/clients/1.json"
+    start_plain_upstream "$host" "$up_port"
     gateway_args+=(--upstream "http://$host:$up_port/{subdomain}/api2" --gzip-level 1)
     path="/clients/1?fields=$fields"
-    wrk_headers=(-H "X-Daftra-Subdomain: acme" -H "Authorization: Bearer t" -H "Accept-Encoding: gzip")
+    wrk_headers=("${CLIENTS_WRK_HEADERS[@]}")
 fi
 
 log "starting the gateway on $host:$gw_port (--loops $loops)"
