@@ -59,18 +59,34 @@ struct RouterTests {
     }
 
     @Test func segmentsSplitOnEverySlash() {
-        #expect(Router<String>.segments(of: "/a/b") == ["a", "b"])
-        #expect(Router<String>.segments(of: "/") == [""])
-        #expect(Router<String>.segments(of: "/a//b/") == ["a", "", "b", ""])
-        #expect(Router<String>.segments(of: "a/b").isEmpty)
-        #expect(Router<String>.segments(of: "").isEmpty)
+        #expect(segments(of: "/a/b") == ["a", "b"])
+        #expect(segments(of: "/") == [""])
+        #expect(segments(of: "/a//b/") == ["a", "", "b", ""])
+        #expect(segments(of: "a/b").isEmpty)
+        #expect(segments(of: "").isEmpty)
+    }
+
+    /// The reference's splitter (the router matched on these segments before it
+    /// worked on bytes in place): the segments after the leading `/` (`/a//b`
+    /// has an empty middle one); none when the path does not start with `/`.
+    private func segments(of path: Substring) -> [Substring] {
+        let bytes = path.utf8
+        guard bytes.first == UInt8(ascii: "/") else { return [] }
+        var parts: [Substring] = []
+        var start = bytes.index(after: bytes.startIndex)
+        while true {
+            let end = bytes[start...].firstIndex(of: UInt8(ascii: "/")) ?? bytes.endIndex
+            parts.append(Substring(bytes[start..<end]))
+            guard end < bytes.endIndex else { return parts }
+            start = bytes.index(after: end)
+        }
     }
 
     /// The matcher before it worked on bytes in place: split the template and
     /// the path into segments, then compare them.
     private func referenceMatch(_ router: Router<String>, method: String, path: Substring)
         -> (kind: String, endpoint: String?, parameters: [Substring]) {
-        let parts = Router<String>.segments(of: path)
+        let parts = segments(of: path)
         guard !parts.isEmpty else { return ("404", nil, []) }
         var pathMatch: String?
         for route in router.routes {

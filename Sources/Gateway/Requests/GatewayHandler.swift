@@ -48,11 +48,11 @@ public final class GatewayHandler: HTTPHandler {
         let response = ProblemResponse.make(GatewayError(kind, error.reason), requestID: id)
         metrics.requestFinished(method: "_OTHER", route: "rejected", status: response.status,
                                 nanoseconds: nanoseconds, started: false)
-        logger.info("request", metadata: AccessLogRecord(
+        AccessLogRecord(
             requestID: id, tenant: nil, method: nil, path: nil, route: "rejected", status: response.status,
             bytes: response.body.count, durationMilliseconds: elapsed, upstreamStatus: nil, upstreamMilliseconds: nil,
             gzip: false, remote: remote?.ipString ?? "-", traceID: nil, reason: error.reason
-        ).metadata)
+        ).withMetadata { logger.info("request", metadata: $0) }
         return response
     }
 }

@@ -14,7 +14,7 @@ public struct RequestTarget: Sendable, Equatable {
         // are Character boundaries, and Character indexing would cost a
         // grapheme-breaking step.
         let utf8 = rest.utf8
-        if let offset = Self.withBytes(utf8, { $0.firstIndex(of: UInt8(ascii: "?")) }) {
+        if let offset = withContiguousBytes(utf8, { $0.firstIndex(of: UInt8(ascii: "?")) }) {
             let q = utf8.index(utf8.startIndex, offsetBy: offset)
             path = Substring(utf8[..<q])
             query = Substring(utf8[utf8.index(after: q)...])
@@ -33,8 +33,8 @@ public struct RequestTarget: Sendable, Equatable {
         // view index by index cost several times more. `&` and `=` are ASCII, so
         // every cut falls on a scalar boundary.
         let utf8 = query.utf8
-        let found = Self.withBytes(utf8) { bytes in
-            Self.withBytes(name.utf8) { name in Self.valueRange(named: name, in: bytes) }
+        let found = withContiguousBytes(utf8) { bytes in
+            withContiguousBytes(name.utf8) { name in Self.valueRange(named: name, in: bytes) }
         }
         guard let found else { return nil }
         let start = utf8.index(utf8.startIndex, offsetBy: found.lowerBound)
@@ -58,13 +58,5 @@ public struct RequestTarget: Sendable, Equatable {
             start = end + 1
         }
         return nil
-    }
-
-    /// Lends `body` the bytes of `text`: in place when they are contiguous, as
-    /// they are for every native string, else copied.
-    private static func withBytes<Text: Collection<UInt8>, Result>(
-        _ text: Text, _ body: (UnsafeBufferPointer<UInt8>) -> Result
-    ) -> Result {
-        text.withContiguousStorageIfAvailable(body) ?? Array(text).withUnsafeBufferPointer(body)
     }
 }

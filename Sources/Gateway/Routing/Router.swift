@@ -73,8 +73,7 @@ public struct Router<Endpoint: Sendable>: Sendable {
         // Matched on the path's bytes in place: splitting it into an array of
         // segments for every request cost more than the comparisons.
         let utf8 = path.utf8
-        let found = utf8.withContiguousStorageIfAvailable { firstRoute(method: method, path: $0, utf8: utf8) }
-            ?? Array(utf8).withUnsafeBufferPointer { firstRoute(method: method, path: $0, utf8: utf8) }
+        let found = withContiguousBytes(utf8) { firstRoute(method: method, path: $0, utf8: utf8) }
         guard let found else { return .notFound }
         let route = routes[found.index]
         guard found.allowed else { return .methodNotAllowed(route) }
@@ -134,23 +133,5 @@ public struct Router<Endpoint: Sendable>: Sendable {
             start = end + 1
         }
         return false  // not reached: the last segment returned
-    }
-
-    /// The segments after the leading `/` (`/a//b` has an empty middle one);
-    /// none when the path does not start with `/`. Split on bytes: `/` is ASCII,
-    /// so every cut is a Character boundary.
-    static func segments(of path: Substring) -> [Substring] {
-        let bytes = path.utf8
-        guard bytes.first == UInt8(ascii: "/") else { return [] }
-        var parts: [Substring] = []
-        // Routes have a few segments: one allocation, not one per doubling.
-        parts.reserveCapacity(4)
-        var start = bytes.index(after: bytes.startIndex)
-        while true {
-            let end = bytes[start...].firstIndex(of: UInt8(ascii: "/")) ?? bytes.endIndex
-            parts.append(Substring(bytes[start..<end]))
-            guard end < bytes.endIndex else { return parts }
-            start = bytes.index(after: end)
-        }
     }
 }
