@@ -66,6 +66,9 @@ let package = Package(
             ],
             swiftSettings: strict),
         .testTarget(name: "EventLoopTests", dependencies: ["EventLoop"], swiftSettings: strict),
+        .testTarget(
+            name: "UpstreamTests", dependencies: ["Upstream", "EventLoop", "HTTP1", "GatewayTestSupport"],
+            swiftSettings: strict),
         .target(
             name: "GatewayTestSupport", dependencies: ["EventLoop", "HTTP1"],
             path: "Tests/GatewayTestSupport", swiftSettings: strict),

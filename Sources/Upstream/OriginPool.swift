@@ -28,6 +28,10 @@ final class OriginPool: @unchecked Sendable {
 
     var idleCount: Int { idle.count }
 
+    /// No connection (idle ones count as open) and no call waiting: nothing is
+    /// lost if the loop forgets this pool.
+    var isUnused: Bool { open == 0 && waiters.isEmpty }
+
     /// Runs `call` on an idle connection, a new one, or after one frees up.
     func acquire(_ call: UpstreamCall, fresh: Bool = false) {
         call.pool = self

@@ -20,11 +20,17 @@ public final class UpstreamClient: Sendable {
         public var maxIdlePerOrigin: Int
         /// How long an idle connection is kept, in nanoseconds.
         public var idleTimeout: UInt64
+        /// How often a loop drops the pools of origins it no longer talks to, in
+        /// nanoseconds. In pass-through mode the caller names the origin, so without
+        /// this every subdomain ever asked for would keep its pool for the life of
+        /// the process.
+        public var poolPruneInterval: UInt64
 
         public init(
             connectTimeout: Duration = .seconds(2), timeout: Duration = .seconds(10),
             maxBodyBytes: Int = 8 << 20, maxConnectionsPerOrigin: Int = 256,
-            maxIdlePerOrigin: Int = 64, idleTimeout: Duration = .seconds(30)
+            maxIdlePerOrigin: Int = 64, idleTimeout: Duration = .seconds(30),
+            poolPruneInterval: Duration = .seconds(10)
         ) {
             self.connectTimeout = connectTimeout.nanoseconds
             self.timeout = timeout.nanoseconds
@@ -32,6 +38,7 @@ public final class UpstreamClient: Sendable {
             self.maxConnectionsPerOrigin = maxConnectionsPerOrigin
             self.maxIdlePerOrigin = maxIdlePerOrigin
             self.idleTimeout = idleTimeout.nanoseconds
+            self.poolPruneInterval = poolPruneInterval.nanoseconds
         }
     }
 
@@ -52,7 +59,9 @@ public final class UpstreamClient: Sendable {
         self.resolver = Resolver(workerQueue: group.workerQueue)
         self.plain = PlainTransport()
         self.secure = secureTransport
-        self.states = group.loops.map { _ in LoopUpstreamState() }
+        self.states = group.loops.map {
+            LoopUpstreamState(loop: $0, pruneInterval: configuration.poolPruneInterval)
+        }
     }
 
     func transport(for endpoint: UpstreamEndpoint) -> any UpstreamTransport {
@@ -66,7 +75,7 @@ public final class UpstreamClient: Sendable {
     ) {
         loop.assertInLoop()
         let call = UpstreamCall(request: request, loop: loop, timeout: configuration.timeout, completion: completion)
-        states[loop.index].pool(for: request.endpoint, loop: loop, client: self).acquire(call)
+        states[loop.index].pool(for: request.endpoint, client: self).acquire(call)
     }
 
     /// Connections this loop has opened so far (tests check reuse with it).
@@ -81,6 +90,12 @@ public final class UpstreamClient: Sendable {
         return states[loop.index].counts()
     }
 
+    /// Origins `loop` keeps a pool for (tests check that unused ones go).
+    public func poolCount(on loop: EventLoop) -> Int {
+        loop.assertInLoop()
+        return states[loop.index].poolCount
+    }
+
     /// Open and idle connections across all loops (any thread; for metrics).
     public var connectionTotals: (open: Int, idle: Int) {
         (openCount.load(ordering: .relaxed), idleCount.load(ordering: .relaxed))
@@ -88,17 +103,32 @@ public final class UpstreamClient: Sendable {
 }
 
 /// What a loop keeps for the client: its pools and its gzip inflater.
+///
+/// Pools of origins the loop no longer talks to are dropped by a prune that the
+/// loop's deadline sweep runs every `pruneInterval` while any pool exists. The
+/// prune runs in a turn of its own, so no pool is ever dropped in the middle of
+/// an operation (a retry re-acquires on the pool its connection just left).
 // @unchecked Sendable: each instance is used only on its own loop's queue.
-final class LoopUpstreamState: @unchecked Sendable {
+final class LoopUpstreamState: DeadlineWatcher, @unchecked Sendable {
+    private let loop: EventLoop
+    private let pruneInterval: UInt64
     private var pools: [UpstreamEndpoint: OriginPool] = [:]
     private var inflater: GzipInflater?
     var connectionsOpened = 0
+    /// The next prune; `.max` (and not watched) while there is no pool.
+    private(set) var deadline: UInt64 = .max
 
     /// The pool found last: a loop usually calls one origin over and over, and
-    /// comparing with it skips hashing the host name for every request.
+    /// comparing with it skips hashing the host name for every request. Always
+    /// one of `pools`: the prune clears it with its pool.
     private var lastPool: OriginPool?
 
-    func pool(for endpoint: UpstreamEndpoint, loop: EventLoop, client: UpstreamClient) -> OriginPool {
+    init(loop: EventLoop, pruneInterval: UInt64) {
+        self.loop = loop
+        self.pruneInterval = max(pruneInterval, 1)
+    }
+
+    func pool(for endpoint: UpstreamEndpoint, client: UpstreamClient) -> OriginPool {
         if let last = lastPool, last.endpoint == endpoint { return last }
         let pool: OriginPool
         if let existing = pools[endpoint] {
@@ -106,9 +136,28 @@ final class LoopUpstreamState: @unchecked Sendable {
         } else {
             pool = OriginPool(endpoint: endpoint, loop: loop, client: client, state: self)
             pools[endpoint] = pool
+            if deadline == .max {
+                deadline = MonotonicClock.now() &+ pruneInterval
+                loop.watch(self)
+            }
         }
         lastPool = pool
         return pool
+    }
+
+    var poolCount: Int { pools.count }
+
+    /// The prune: drops every pool with no connection and no waiting call. Calls
+    /// that finished may still point at a dropped pool (weakly); none uses it again.
+    func deadlineExpired(now: UInt64) {
+        pools = pools.filter { !$0.value.isUnused }
+        if let last = lastPool, last.isUnused { lastPool = nil }
+        if pools.isEmpty {
+            deadline = .max
+            loop.unwatch(self)
+        } else {
+            deadline = now &+ pruneInterval
+        }
     }
 
     func counts() -> (open: Int, idle: Int) {

@@ -1,5 +1,6 @@
 import EventLoop
 import Foundation
+import GatewayTestSupport
 import Testing
 import Upstream
 @testable import TLS

@@ -133,16 +133,6 @@ final class TLSClientHarness: Sendable {
     }
 }
 
-/// Waits until `condition` holds or `seconds` pass; returns whether it held.
-func eventually(seconds: Double = 5, _ condition: () async -> Bool) async -> Bool {
-    let end = Date().addingTimeInterval(seconds)
-    while Date() < end {
-        if await condition() { return true }
-        try? await Task.sleep(for: .milliseconds(10))
-    }
-    return await condition()
-}
-
 extension Result {
     var failure: Failure? {
         if case .failure(let f) = self { return f }

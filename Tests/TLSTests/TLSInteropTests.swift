@@ -1,6 +1,7 @@
 import COpenSSL
 import EventLoop
 import Foundation
+import GatewayTestSupport
 import Glibc
 import Testing
 import Upstream

@@ -1,6 +1,7 @@
 import COpenSSL
 import EventLoop
 import Foundation
+import GatewayTestSupport
 import Testing
 import Upstream
 @testable import TLS

@@ -1,0 +1,51 @@
+import EventLoop
+import GatewayTestSupport
+import HTTP1
+import Upstream
+
+/// A plain-HTTP upstream client on one loop, for tests of what the client keeps
+/// between calls.
+final class ClientHarness: Sendable {
+    let group: EventLoopGroup
+    let client: UpstreamClient
+    var loop: EventLoop { group.loops[0] }
+
+    init(idleTimeout: Duration, poolPruneInterval: Duration) {
+        group = EventLoopGroup(loopCount: 1, sweepInterval: .milliseconds(10))
+        client = UpstreamClient(
+            group: group,
+            configuration: .init(
+                connectTimeout: .seconds(2), timeout: .seconds(5),
+                idleTimeout: idleTimeout, poolPruneInterval: poolPruneInterval))
+    }
+
+    /// One GET of `target` from `host:port`, answered on the client's loop.
+    func get(_ target: String, host: String = "127.0.0.1", port: UInt16) async -> Result<UpstreamResponse, UpstreamError> {
+        let request = UpstreamRequest(
+            endpoint: UpstreamEndpoint(secure: false, host: host, port: port),
+            target: target, hostHeader: host, headers: [])
+        let client = self.client
+        let loop = self.loop
+        return await withCheckedContinuation { continuation in
+            loop.execute {
+                client.execute(request, on: loop) { continuation.resume(returning: $0) }
+            }
+        }
+    }
+
+    /// Runs `body` on the client's loop and returns its value.
+    func onLoop<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
+        let loop = self.loop
+        return await withCheckedContinuation { continuation in
+            loop.execute { continuation.resume(returning: body()) }
+        }
+    }
+
+    var poolCount: Int {
+        get async { await onLoop { [client, loop] in client.poolCount(on: loop) } }
+    }
+
+    var connectionsOpened: Int {
+        get async { await onLoop { [client, loop] in client.connectionsOpened(on: loop) } }
+    }
+}
