@@ -25,6 +25,7 @@ top=0
 peer=1
 build=1
 bin=""
+keep=""
 fields="id,email,business_name,first_name,last_name,address1,city,notes"
 
 usage() {
@@ -40,6 +41,9 @@ Usage: bash Benchmarks/instructions.sh [options]
   --no-peer                 skip the nginx peer
   --no-build                use the existing release build
   --bin PATH                measure this executable (implies --no-build)
+  --keep DIR                copy the callgrind dumps of the measured runs into DIR
+                            (callgrind-gateway.out, callgrind-nginx.out) for
+                            callgrind_annotate; swift demangle reads the names
   -h, --help                this text
 
 Each server runs under callgrind (about 50 times slower than native): the gateway with
@@ -59,6 +63,7 @@ while (($#)); do
     --no-peer) peer=0; shift ;;
     --no-build) build=0; shift ;;
     --bin) bin="$2"; build=0; shift 2 ;;
+    --keep) keep="$2"; shift 2 ;;
     -h | --help) usage; exit 0 ;;
     *) die "unknown option $1 (--help lists them)" ;;
     esac
@@ -144,6 +149,14 @@ echo "endpoint: $endpoint, wrk -t1 -c$connections -d${duration}s; gateway $bin (
 measure gateway "$url" "$stripped" "${gateway_args[@]}"
 gateway_count="$MEASURED"
 gateway_dump="$MEASURED_DUMP"
+# keep_dump NAME: copies the last measured dump into --keep's directory.
+keep_dump() {
+    [[ -n "$keep" ]] || return 0
+    mkdir -p "$keep"
+    cp "$MEASURED_DUMP" "$keep/callgrind-$1.out"
+    log "kept $keep/callgrind-$1.out"
+}
+keep_dump gateway
 
 if ((peer)); then
     # The wall-clock benchmark's nginx peer, as one process so callgrind sees all of it.
@@ -164,6 +177,7 @@ if ((peer)); then
     sed -i 's/^master_process on;/master_process off;/' "$ng_prefix/nginx.conf"
     grep -q '^master_process off;' "$ng_prefix/nginx.conf" || die "could not turn nginx's master process off"
     measure nginx "$ng_url" "$(nginx_bin)" -p "$ng_prefix/" -e "$ng_prefix/error.log" -c "$ng_prefix/nginx.conf"
+    keep_dump nginx
     echo "gateway/nginx: $(ratio "$gateway_count" "$MEASURED") times the instructions per request"
 fi
 

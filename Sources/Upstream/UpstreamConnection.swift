@@ -119,7 +119,9 @@ final class UpstreamConnection: ByteStreamDelegate, DeadlineWatcher, @unchecked 
             case .body(let range):
                 body.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[range]))
             case .end:
-                complete(current)
+                // Bytes after the answer are none the connection asked for: it
+                // must not carry another exchange, whose answer they would start.
+                complete(current, trailingBytes: offset < bytes.count)
                 return offset
             }
         }
@@ -168,7 +170,9 @@ final class UpstreamConnection: ByteStreamDelegate, DeadlineWatcher, @unchecked 
 
     // MARK: - Outcomes
 
-    private func complete(_ current: UpstreamCall) {
+    /// The answer is whole. The connection goes back to the pool only when the
+    /// origin keeps it alive and sent nothing beyond the answer (`trailingBytes`).
+    private func complete(_ current: UpstreamCall, trailingBytes: Bool = false) {
         guard let h = head else {
             fail(current, UpstreamError(.invalidResponse, "answer without a head"))
             return
@@ -184,6 +188,9 @@ final class UpstreamConnection: ByteStreamDelegate, DeadlineWatcher, @unchecked 
         case nil, "identity":
             break
         case "gzip", "x-gzip":
+            // An empty body (a 204, a 304, an empty error) holds no gzip member to
+            // inflate; it stays empty rather than failing the exchange.
+            guard !finalBody.isEmpty else { break }
             switch pool.inflate(finalBody) {
             case .success(let inflated): finalBody = inflated
             case .failure(let error): failure = error
@@ -191,7 +198,9 @@ final class UpstreamConnection: ByteStreamDelegate, DeadlineWatcher, @unchecked 
         default:
             failure = UpstreamError(.invalidResponse, "unsupported content coding \(encoding!)")
         }
-        if keep, failure == nil, input.isEmpty {
+        if keep, failure == nil, !trailingBytes {
+            // `input` may still hold this answer's bytes: `streamDidRead` drops
+            // them once `decode` returns, before the next answer can arrive.
             pool.release(self)
         } else {
             close()

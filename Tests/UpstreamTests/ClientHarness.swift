@@ -10,25 +10,42 @@ final class ClientHarness: Sendable {
     let client: UpstreamClient
     var loop: EventLoop { group.loops[0] }
 
-    init(idleTimeout: Duration, poolPruneInterval: Duration) {
+    init(idleTimeout: Duration = .seconds(30), poolPruneInterval: Duration = .seconds(10),
+         maxConnectionsPerOrigin: Int = 256) {
         group = EventLoopGroup(loopCount: 1, sweepInterval: .milliseconds(10))
         client = UpstreamClient(
             group: group,
             configuration: .init(
-                connectTimeout: .seconds(2), timeout: .seconds(5),
+                connectTimeout: .seconds(2), timeout: .seconds(5), maxConnectionsPerOrigin: maxConnectionsPerOrigin,
                 idleTimeout: idleTimeout, poolPruneInterval: poolPruneInterval))
     }
 
     /// One GET of `target` from `host:port`, answered on the client's loop.
     func get(_ target: String, host: String = "127.0.0.1", port: UInt16) async -> Result<UpstreamResponse, UpstreamError> {
-        let request = UpstreamRequest(
-            endpoint: UpstreamEndpoint(secure: false, host: host, port: port),
-            target: target, hostHeader: host, headers: [])
+        await getAll([target], host: host, port: port)[0]
+    }
+
+    /// GETs of every target, all started in one turn of the loop (so that, with a
+    /// small pool, later ones wait for a connection); the results in target order.
+    func getAll(_ targets: [String], host: String = "127.0.0.1", port: UInt16) async -> [Result<UpstreamResponse, UpstreamError>] {
+        let requests = targets.map {
+            UpstreamRequest(endpoint: UpstreamEndpoint(secure: false, host: host, port: port),
+                            target: $0, hostHeader: host, headers: [])
+        }
         let client = self.client
         let loop = self.loop
+        let results = Locked<[Int: Result<UpstreamResponse, UpstreamError>]>([:])
         return await withCheckedContinuation { continuation in
             loop.execute {
-                client.execute(request, on: loop) { continuation.resume(returning: $0) }
+                for (i, request) in requests.enumerated() {
+                    client.execute(request, on: loop) { result in
+                        let all = results.withLock { done -> [Int: Result<UpstreamResponse, UpstreamError>]? in
+                            done[i] = result
+                            return done.count == requests.count ? done : nil
+                        }
+                        if let all { continuation.resume(returning: (0..<requests.count).map { all[$0]! }) }
+                    }
+                }
             }
         }
     }
