@@ -25,7 +25,8 @@ public final class SocketChannel: ByteStream, DeadlineWatcher, @unchecked Sendab
 
     private enum State {
         case open
-        /// Output queued; close once it has left.
+        /// Output queued; close once it has left, or reset once the peer has
+        /// taken none of it for ``flushTimeout``.
         case flushing
         /// Write side shut down; discarding input until EOF or the linger deadline.
         case lingering
@@ -46,11 +47,23 @@ public final class SocketChannel: ByteStream, DeadlineWatcher, @unchecked Sendab
     /// `read(2)` calls made so far: lets tests check that an event costs one read.
     private(set) var readCalls = 0
     #endif
-    /// Linger deadline while `.lingering`.
+    /// The flush deadline while `.flushing`, the linger deadline while
+    /// `.lingering`; `.max` (and not watched) otherwise.
     public private(set) var deadline: UInt64 = .max
 
     /// How long a lingering close waits for the peer's EOF.
     public static let lingerTime: UInt64 = 2_000_000_000
+
+    /// How long a closing channel waits for the peer to take any of its queued
+    /// output before it gives up and resets. The connection has already left its
+    /// server's books (and `--max-connections`) by then, so without this a peer
+    /// that stops reading would hold the socket and its output for ever.
+    public var flushTimeout: UInt64 = 10_000_000_000
+
+    /// Output already sent at the front of `pending` is dropped once it is at
+    /// least this large and half the array, so a connection whose queue never
+    /// quite empties does not keep every byte it ever sent.
+    static let compactionThreshold = 64 * 1024
 
     /// Wraps an fd that is already connected and non-blocking. The channel owns it.
     public init(fd: Int32, loop: EventLoop, peer: SocketAddress?) {
@@ -60,6 +73,9 @@ public final class SocketChannel: ByteStream, DeadlineWatcher, @unchecked Sendab
     }
 
     public var pendingWriteBytes: Int { pending.count - pendingOffset }
+
+    /// The queue's storage, sent bytes included (tests check compaction).
+    var pendingStorageBytes: Int { pending.count }
 
     public var isOpen: Bool { state == .open }
 
@@ -98,6 +114,10 @@ public final class SocketChannel: ByteStream, DeadlineWatcher, @unchecked Sendab
         loop.assertInLoop()
         guard state == .open, bytes.count > 0 else { return }
         if pendingWriteBytes > 0 {
+            if pendingOffset >= Self.compactionThreshold, pendingOffset >= pending.count / 2 {
+                pending.removeFirst(pendingOffset)
+                pendingOffset = 0
+            }
             pending.append(contentsOf: bytes)
             return
         }
@@ -137,6 +157,8 @@ public final class SocketChannel: ByteStream, DeadlineWatcher, @unchecked Sendab
         }
         if pendingWriteBytes > 0 {
             state = .flushing
+            deadline = MonotonicClock.now() &+ flushTimeout
+            loop.watch(self)
         } else {
             beginLinger()
         }
@@ -152,7 +174,12 @@ public final class SocketChannel: ByteStream, DeadlineWatcher, @unchecked Sendab
     }
 
     public func deadlineExpired(now: UInt64) {
-        // Only lingering channels watch a deadline: the peer never closed.
+        if state == .flushing {
+            // The peer took nothing for `flushTimeout`: a reset drops the queued
+            // output here and in the kernel, where a close would keep retrying it.
+            Socket.setResetOnClose(fd)
+        }
+        // Lingering: the peer never closed.
         teardown(error: nil)
     }
 
@@ -233,6 +260,7 @@ public final class SocketChannel: ByteStream, DeadlineWatcher, @unchecked Sendab
                 return
             case .value(let n):
                 pendingOffset += n
+                if state == .flushing { deadline = MonotonicClock.now() &+ flushTimeout }
             }
         }
         pending.removeAll(keepingCapacity: pending.capacity <= 64 * 1024)
@@ -271,10 +299,11 @@ public final class SocketChannel: ByteStream, DeadlineWatcher, @unchecked Sendab
         guard state != .closed else { return }
         let wasLingering = state == .lingering
         state = .closed
-        if wasLingering {
+        if deadline != .max {
             loop.unwatch(self)
-            loop.lingerEnded()
+            deadline = .max
         }
+        if wasLingering { loop.lingerEnded() }
         closeError = error
         if let source = readSource {
             outstandingCancels += 1

@@ -72,11 +72,6 @@ public struct ConnectionStateMachine: Sendable {
         return .none
     }
 
-    /// Bytes remain buffered after a complete request: the next one has begun.
-    public mutating func nextRequestBegun(now: UInt64) {
-        bytesArrived(now: now)
-    }
-
     /// One owed answer was sent.
     public mutating func responseSent(now: UInt64) -> Action {
         precondition(owed > 0, "an answer was sent that was not owed")

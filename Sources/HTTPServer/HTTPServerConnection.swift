@@ -30,6 +30,8 @@ final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, @unchecke
     private var output: [UInt8] = []
     private var inEvent = false
     private var readPaused = false
+    /// A resume is queued on the loop (see `flush`).
+    private var resumeScheduled = false
     private var closeWhenFlushed = false
     private(set) var isOpen = true
 
@@ -146,8 +148,10 @@ final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, @unchecke
                 machine.bytesArrived(now: now)
                 receivedAt = now
                 // The framing test first: most requests have no body, and then
-                // the lookup of Expect is not needed.
-                if h.framing != .none, h.framing != .contentLength(0), machine.owed == 0,
+                // the lookup of Expect is not needed. An HTTP/1.0 client may take
+                // a 100 for its answer, so its expectation is ignored (RFC 9110
+                // §10.1.1).
+                if h.framing != .none, h.framing != .contentLength(0), machine.owed == 0, h.version != .http1_0,
                    h.headers.first("expect")?.lowercased() == "100-continue" {
                     output.append(contentsOf: Self.continueLine)
                 }
@@ -158,8 +162,11 @@ final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, @unchecke
                 body.append(contentsOf: UnsafeRawBufferPointer(rebasing: rest[range]))
             case .end:
                 dispatchRequest(now: now)
-                if offset < bytes.count { machine.nextRequestBegun(now: now) }
-                if machine.owed >= Self.maxOwed || stream.pendingWriteBytes >= Self.maxPendingOutput {
+                // Bytes left over start the next request's header timeout when
+                // the loop comes round to them (`bytesArrived` above): not here,
+                // where they may be only the CRLF a client may send after a body,
+                // or wait unread behind a pause that is the server's doing.
+                if machine.owed >= Self.maxOwed || queuedOutput >= Self.maxPendingOutput {
                     pauseReading()
                 }
                 // At a request boundary with no bytes left the decoder could only
@@ -259,6 +266,15 @@ final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, @unchecke
         if !output.isEmpty {
             stream.write(output)
             output.removeAll(keepingCapacity: output.capacity <= 64 * 1024)
+            // Reading paused on output the socket has now taken whole: no write
+            // event will come to resume it, so the next turn of the loop does.
+            if readPaused, !resumeScheduled, stream.pendingWriteBytes < Self.maxPendingOutput / 2 {
+                resumeScheduled = true
+                stream.loop.execute { [self] in
+                    resumeScheduled = false
+                    resumeIfPossible()
+                }
+            }
         }
         if closeWhenFlushed, isOpen {
             isOpen = false
@@ -276,9 +292,14 @@ final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, @unchecke
         stream.pauseReading()
     }
 
+    /// Output not yet taken by the peer: what the socket holds, and what this
+    /// event has encoded but not yet handed to it (a read of many small
+    /// pipelined requests answered at once builds up here first).
+    private var queuedOutput: Int { output.count + stream.pendingWriteBytes }
+
     private func resumeIfPossible() {
         guard readPaused, isOpen, machine.owed < Self.maxOwed / 2,
-              stream.pendingWriteBytes < Self.maxPendingOutput / 2 else { return }
+              queuedOutput < Self.maxPendingOutput / 2 else { return }
         readPaused = false
         stream.resumeReading()
         if !input.isEmpty {

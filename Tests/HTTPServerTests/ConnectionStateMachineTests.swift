@@ -120,7 +120,7 @@ struct ConnectionStateMachineTests {
     @Test func pipelinedRequestInProgressKeepsTheHeaderTimeout() {
         var m = machine()
         _ = m.requestParsed(keepAlive: true, now: 1)
-        m.nextRequestBegun(now: 1)
+        m.bytesArrived(now: 1)
         #expect(m.phase == .receiving)
         #expect(m.deadline == 1 + header)
         // The first answer leaves; the second request is still arriving.

@@ -3,11 +3,20 @@ import EventLoop
 import GatewayTestSupport
 import HTTP1
 import HTTPServer
+import Synchronization
 
 /// A handler for server tests: fixed answers, delayed answers, echoes.
 struct TestHandler: HTTPHandler {
+    /// `/big/N` requests handled so far (tests of back-pressure count them).
+    static let bigAnswers = Atomic<Int>(0)
+
     func handle(_ request: HTTPRequest, responder: HTTPResponder) {
         let target = request.head.target
+        if target.hasPrefix("/big/"), let n = Int(target.dropFirst(5)) {
+            Self.bigAnswers.add(1, ordering: .relaxed)
+            responder.respond(HTTPResponse(status: 200, body: [UInt8](repeating: UInt8(ascii: "b"), count: n)))
+            return
+        }
         if target.hasPrefix("/delay/"), let ms = Int(target.dropFirst(7)) {
             responder.loop.queue.asyncAfter(deadline: .now() + .milliseconds(ms)) {
                 responder.respond(HTTPResponse(status: 200, body: Array(String(ms).utf8)))
