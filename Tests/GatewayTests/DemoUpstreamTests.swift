@@ -147,7 +147,7 @@ struct DemoUpstreamTests {
         }
         #expect(refused, "the demo still accepts connections after stop")
 
-        let text = DemoUpstream.curlCommands(gatewayPort: 18_081)
+        let text = DemoUpstream.curlCommands(base: "http://localhost:18081")
         let lines = text.split(separator: "\n")
         let curls = lines.filter { $0.hasPrefix("curl ") }
         #expect(lines.allSatisfy { $0.hasPrefix("curl ") || $0.hasPrefix("# ") })
@@ -159,5 +159,20 @@ struct DemoUpstreamTests {
         #expect(curls.contains { $0.hasSuffix("/clients/999") })
         #expect(curls.contains { !$0.contains("demo-token") && $0.contains("/clients/") })
         #expect(curls.contains { $0.hasSuffix("/livez") } && curls.contains { $0.hasSuffix("/readyz") })
+    }
+
+    @Test func theCommandsUseTheAddressAndSchemeTheGatewayServes() throws {
+        let wildcard4 = try #require(SocketAddress(ip: "0.0.0.0", port: 8080))
+        let wildcard6 = try #require(SocketAddress(ip: "::", port: 8080))
+        let loopback6 = try #require(SocketAddress(ip: "::1", port: 8080))
+        let specific = try #require(SocketAddress(ip: "10.0.0.5", port: 8443))
+        #expect(DemoUpstream.baseURL(listening: wildcard4, tls: false) == "http://localhost:8080")
+        #expect(DemoUpstream.baseURL(listening: wildcard6, tls: false) == "http://localhost:8080")
+        #expect(DemoUpstream.baseURL(listening: loopback6, tls: false) == "http://[::1]:8080")
+        #expect(DemoUpstream.baseURL(listening: specific, tls: true) == "https://10.0.0.5:8443")
+        let text = DemoUpstream.curlCommands(base: "https://10.0.0.5:8443")
+        let curls = text.split(separator: "\n").filter { $0.hasPrefix("curl ") }
+        #expect(curls.allSatisfy { $0.contains("https://10.0.0.5:8443/") })
+        #expect(text.hasPrefix("# TLS: add --cacert"))
     }
 }

@@ -13,6 +13,29 @@ struct MetricsTests {
         return try PrometheusExposition(r.text)
     }
 
+    /// A 200 without a client is an upstream failure, and statuses are counted
+    /// by class whatever the class.
+    @Test func upstreamOutcomesSayWhatTheUpstreamDid() throws {
+        let h = try ClientsHarness(behaviour: { request in
+            switch request.clientID {
+            case 1: return .json(status: 200, body: Array("not json".utf8))
+            case 2: return .json(status: 200, body: Array(#"{"code":200,"data":{}}"#.utf8))
+            case 3: return .json(status: 204, body: [])
+            default: return FakeDaftra.daftra(request)
+            }
+        })
+        defer { h.stop() }
+        #expect(try h.get("/clients/1").status == 502)
+        #expect(try h.get("/clients/2").status == 502)
+        #expect(try h.get("/clients/3").status == 502)
+        #expect(try h.get("/clients/715?fields=no_such_member").status == 400)
+        let m = try scrape(h.port)
+        let count = "gateway_upstream_request_duration_seconds_count"
+        #expect(m.value(count, ["outcome": "invalidResponse"]) == 2)
+        #expect(m.value(count, ["outcome": "http_2xx"]) == 1)
+        #expect(m.value(count, ["outcome": "ok"]) == 1, "an unknown field is the caller's mistake")
+    }
+
     @Test func theWholeExpositionParsesAndCountsWhatHappened() throws {
         let h = try ClientsHarness()
         defer { h.stop() }

@@ -1,4 +1,5 @@
 import Gateway
+import HTTP1
 import Testing
 
 @Suite struct PassThroughTenancyTests {
@@ -28,5 +29,28 @@ import Testing
     ])
     func otherNamesAreNotDNSLabels(_ label: String) {
         #expect(!PassThroughTenancy.isDNSLabel(label))
+    }
+}
+
+extension PassThroughTenancyTests {
+    private static func subdomain(_ name: String, _ value: String, baseDomain: String? = nil) -> Result<String, GatewayError> {
+        var headers = HTTPHeaders()
+        headers.add(name: name, value: value)
+        return PassThroughTenancy.subdomain(headers: headers, baseDomain: baseDomain)
+    }
+
+    @Test func asciiNamesAreLowerCased() {
+        #expect((try? Self.subdomain("X-Daftra-Subdomain", "AcMe").get()) == "acme")
+        #expect((try? Self.subdomain("Host", "AcMe.Example.COM:8080", baseDomain: "example.com").get()) == "acme")
+    }
+
+    /// Unicode case mapping would make these DNS labels: U+212A KELVIN SIGN
+    /// lower-cases to `k`, U+0130 (İ) to `i` and a combining dot.
+    @Test(arguments: ["\u{212A}acme", "acme\u{212A}", "\u{130}acme"])
+    func nonASCIINamesAreNeverMappedOntoLabels(_ name: String) {
+        #expect(throws: GatewayError.self) { try Self.subdomain("X-Daftra-Subdomain", name).get() }
+        #expect(throws: GatewayError.self) {
+            try Self.subdomain("Host", "\(name).example.com", baseDomain: "example.com").get()
+        }
     }
 }

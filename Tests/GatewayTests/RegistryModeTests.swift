@@ -154,6 +154,18 @@ struct RegistryModeTests {
         #expect(h.fake.requests.count == 13)
     }
 
+    /// Every answer that spent a token says how many are left, errors from the
+    /// upstream included.
+    @Test func upstreamErrorsOfALimitedTenantCarryTheLimitFields() throws {
+        let h = try RegistryHarness(TenantsFile.standard(acmeRate: #", "rate_limit": {"per_second": 0.5, "burst": 3}"#))
+        defer { h.stop() }
+        let missing = try h.get("/clients/404404", key: "acme-consumer-key")
+        #expect(missing.status == 404)
+        #expect(missing.header("RateLimit-Limit") == "3")
+        #expect(missing.header("RateLimit-Remaining") == "2")
+        #expect(missing.header("RateLimit-Reset") != nil)
+    }
+
     @Test func concurrencyLimitMakesRequestsWaitThen503() throws {
         let h = try RegistryHarness(
             TenantsFile.standard(acmeConcurrency: #", "max_concurrent_upstream": 1"#),

@@ -99,10 +99,13 @@ struct TenantRegistryTests {
              message: "\"1BAD\" is not an environment variable name"),
         Case(line: 7, text: "\"consumer_keys_sha256\": [],", path: "tenants[0].consumer_keys_sha256", errorLine: 7,
              message: "must list at least one SHA-256 digest"),
-        Case(line: 7, text: "\"consumer_keys_sha256\": [\"\(RegistryKeys.acme1.1.uppercased())\"],",
-             path: "tenants[0].consumer_keys_sha256[0]", errorLine: 7, message: "lower-case hex"),
         Case(line: 7, text: "\"consumer_keys_sha256\": [\"acme-key-1\"],", path: "tenants[0].consumer_keys_sha256[0]",
-             errorLine: 7, message: "64 lower-case hex digits"),
+             errorLine: 7, message: "64 hex digits"),
+        Case(line: 7, text: "\"consumer_keys_sha256\": [\"\(RegistryKeys.acme1.1.dropLast())g\"],",
+             path: "tenants[0].consumer_keys_sha256[0]", errorLine: 7, message: "64 hex digits"),
+        Case(line: 7, text: "\"consumer_keys_sha256\": [\"\(RegistryKeys.acme1.1)\",\n\"\(RegistryKeys.acme1.1.uppercased())\"],",
+             path: "tenants[0].consumer_keys_sha256[1]", errorLine: 8,
+             message: "repeats the digest at tenants[0].consumer_keys_sha256[0], line 7"),
         Case(line: 7, text: "\"consumer_keys_sha256\": [\"e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855\"],",
              path: "tenants[0].consumer_keys_sha256[0]", errorLine: 7, message: "SHA-256 of an empty key"),
         Case(line: 7, text: "\"consumer_keys_sha256\": [\"\(RegistryKeys.acme1.1)\",\n\"\(RegistryKeys.acme1.1)\"],",
@@ -142,6 +145,14 @@ struct TenantRegistryTests {
             #expect(error.message.contains(example.message), "\(error)")
             return true
         }
+    }
+
+    @Test func upperCaseDigestsFindTheirKeys() throws {
+        let registry = try TenantRegistry.parse(
+            bytes: document(replacing: 7, with: "\"consumer_keys_sha256\": [\"\(RegistryKeys.acme1.1.uppercased())\"],"),
+            environment: [:])
+        #expect(registry.lookup(consumerKey: RegistryKeys.acme1.0)?.name == "acme")
+        #expect(registry.lookup(consumerKey: RegistryKeys.acme2.0) == nil)
     }
 
     @Test func topLevelErrors() {

@@ -45,7 +45,8 @@ public enum GatewayMain {
         if app.demo != nil {
             // Human instructions go to stderr: stdout is one JSON object per line.
             _ = sink.flush(timeout: .milliseconds(200))
-            let text = Array((DemoUpstream.curlCommands(gatewayPort: Int(app.address.port)) + "\n").utf8)
+            let base = DemoUpstream.baseURL(listening: app.address, tls: configuration.tls != nil)
+            let text = Array((DemoUpstream.curlCommands(base: base) + "\n").utf8)
             _ = text.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
         }
 

@@ -168,13 +168,12 @@ public final class ClientsEndpoint: Sendable {
                         "request_id": .string(exchange.requestID), "reason": .string(error.reason),
                     ])
                 }
-                exchange.fail(vary(UpstreamFailureMapping.error(for: error)))
+                exchange.fail(vary(UpstreamFailureMapping.error(for: error), extraHeaders))
             case .success(let response):
-                metrics.upstreamFinished(outcome: response.status == 200 ? "ok" : "http_\(response.status / 100)xx",
-                                         nanoseconds: elapsed)
                 exchange.upstreamStatus = response.status
-                answer(exchange, response: response, selection: selection, allowed: access.allowedFields,
-                       extraHeaders: extraHeaders)
+                let outcome = answer(exchange, response: response, selection: selection, allowed: access.allowedFields,
+                                     extraHeaders: extraHeaders)
+                metrics.upstreamFinished(outcome: outcome, nanoseconds: elapsed)
             }
         }
     }
@@ -194,13 +193,17 @@ public final class ClientsEndpoint: Sendable {
         }
     }
 
+    /// Answers the caller from the upstream's answer; returns the upstream outcome
+    /// for the metrics: `ok` for a 200 carrying a client, `invalidResponse` for a
+    /// 200 that does not, `http_Nxx` for any other status.
     private func answer(
         _ exchange: RequestExchange, response: UpstreamResponse, selection: FieldSelection?,
         allowed: Set<String>?, extraHeaders: [(String, String)]
-    ) {
+    ) -> String {
         guard response.status == 200 else {
-            exchange.fail(vary(UpstreamFailureMapping.error(forStatus: response.status, headers: response.headers)))
-            return
+            exchange.fail(vary(UpstreamFailureMapping.error(forStatus: response.status, headers: response.headers),
+                               extraHeaders))
+            return "http_\(response.status / 100)xx"
         }
         var body: [UInt8] = []
         let outcome: Result<Void, GatewayError> = response.body.withUnsafeBytes { document in
@@ -222,8 +225,9 @@ public final class ClientsEndpoint: Sendable {
             return .success(())
         }
         if case .failure(let error) = outcome {
-            exchange.fail(vary(error))
-            return
+            exchange.fail(vary(error, extraHeaders))
+            // Unknown fields are the caller's mistake; the upstream answered well.
+            return error.kind == .upstreamInvalidResponse ? UpstreamError.Kind.invalidResponse.rawValue : "ok"
         }
         var headers = HTTPHeaders()
         headers.add(name: "Vary", value: "Accept-Encoding")
@@ -234,6 +238,7 @@ public final class ClientsEndpoint: Sendable {
             body = compressed
         }
         exchange.finish(status: 200, headers: headers, body: body, contentType: "application/json; charset=utf-8")
+        return "ok"
     }
 
     /// The gzip member of `body` when the caller accepts gzip and the body is big enough.
@@ -256,9 +261,12 @@ public final class ClientsEndpoint: Sendable {
         return out
     }
 
-    private func vary(_ error: GatewayError) -> GatewayError {
+    /// Every answer of the endpoint varies by Accept-Encoding; those that spent a
+    /// rate-limit token also carry `extra`, the tenant's `RateLimit-*` fields.
+    private func vary(_ error: GatewayError, _ extra: [(String, String)] = []) -> GatewayError {
         var e = error
         e.headers.append(("Vary", "Accept-Encoding"))
+        e.headers.append(contentsOf: extra)
         return e
     }
 }

@@ -21,9 +21,11 @@ public enum UpstreamCredential: Sendable, Equatable {
 public enum PassThroughTenancy {
     /// The tenant's subdomain: `X-Daftra-Subdomain`, else (with a base domain) the
     /// Host label before `.<baseDomain>`; lower-cased and checked to be one DNS label.
+    /// Only ASCII letters are lower-cased: Unicode case mapping would turn some
+    /// non-ASCII names into valid labels (U+212A KELVIN SIGN lower-cases to `k`).
     public static func subdomain(headers: HTTPHeaders, baseDomain: String?) -> Result<String, GatewayError> {
         if let named = headers.first("x-daftra-subdomain") {
-            let label = named.lowercased()
+            let label = AddressSyntax.asciiLowercased(named)
             guard isDNSLabel(label) else {
                 return .failure(GatewayError(.invalidSubdomain, "X-Daftra-Subdomain must be one DNS label (a-z, 0-9, -)"))
             }
@@ -35,7 +37,7 @@ public enum PassThroughTenancy {
                 baseDomain == nil ? "send the tenant's subdomain in X-Daftra-Subdomain"
                     : "send X-Daftra-Subdomain or use a Host under \(baseDomain ?? "")"))
         }
-        var name = Substring(host.lowercased())
+        var name = Substring(AddressSyntax.asciiLowercased(host))
         if let colon = name.lastIndex(of: ":"), !name.hasSuffix("]") {
             name = name[..<colon]
         }

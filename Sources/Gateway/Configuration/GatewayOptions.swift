@@ -69,7 +69,7 @@ public struct GatewayOptions: ParsableArguments, Sendable {
     public var upstreamTimeout = "10s"
 
     @Option(help: ArgumentHelp(
-        "Time allowed to receive a request head (duration). Env: GATEWAY_HEADER_TIMEOUT.",
+        "Time allowed to receive a request, head and body, from its first byte (duration); slower ones get 408. Env: GATEWAY_HEADER_TIMEOUT.",
         valueName: "duration"))
     public var headerTimeout = "10s"
 

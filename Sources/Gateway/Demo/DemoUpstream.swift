@@ -1,4 +1,5 @@
 import EventLoop
+import Glibc
 import HTTP1
 import HTTPServer
 
@@ -48,13 +49,24 @@ public final class DemoUpstream: Sendable {
         server.closeAllConnections()
     }
 
-    /// Ready-to-paste shell lines that try the gateway listening on `gatewayPort`
-    /// against the demo: comment lines say what each `curl` shows.
-    public static func curlCommands(gatewayPort: Int) -> String {
-        let base = "http://localhost:\(gatewayPort)"
+    /// The URL a shell on the gateway's machine reaches it by: `localhost` for a
+    /// wildcard listener, else the address it listens on; `https` when it serves TLS.
+    public static func baseURL(listening address: SocketAddress, tls: Bool) -> String {
+        let scheme = tls ? "https" : "http"
+        let ip = address.ipString
+        let host = ip == "0.0.0.0" || ip == "::" ? "localhost" : address.family == AF_INET6 ? "[\(ip)]" : ip
+        return "\(scheme)://\(host):\(address.port)"
+    }
+
+    /// Ready-to-paste shell lines that try the gateway at `base` (see
+    /// ``baseURL(listening:tls:)``) against the demo: comment lines say what each
+    /// `curl` shows.
+    public static func curlCommands(base: String) -> String {
         let tenant = "-H 'X-Daftra-Subdomain: \(subdomain)'"
         let bearer = "-H 'Authorization: Bearer \(token)'"
-        return """
+        let tlsNote = base.hasPrefix("https:")
+            ? "# TLS: add --cacert <the CA of --tls-cert> (or -k for a self-signed test certificate).\n" : ""
+        return tlsNote + """
             # A client (sample ids: \(DemoClients.clients.keys.sorted().map(String.init).joined(separator: ", "))):
             curl -s \(tenant) \(bearer) \(base)/clients/715
             # Only some fields, with the apikey header instead of a bearer token:

@@ -30,7 +30,6 @@ public struct GatewayError: Error, Equatable, Sendable {
         case upstreamUnreachable = "upstream-unreachable"
         case upstreamTLS = "upstream-tls"
         case upstreamInvalidResponse = "upstream-invalid-response"
-        case draining = "draining"
         case upstreamBusy = "upstream-busy"
         case upstreamTimeout = "upstream-timeout"
         case internalError = "internal-error"
@@ -64,7 +63,6 @@ public struct GatewayError: Error, Equatable, Sendable {
             case .upstreamUnreachable: return (502, "Upstream unreachable")
             case .upstreamTLS: return (502, "Upstream TLS failure")
             case .upstreamInvalidResponse: return (502, "Invalid upstream response")
-            case .draining: return (503, "Shutting down")
             case .upstreamBusy: return (503, "Upstream concurrency limit reached")
             case .upstreamTimeout: return (504, "Upstream timeout")
             case .internalError: return (500, "Internal error")

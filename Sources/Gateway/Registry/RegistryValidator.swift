@@ -10,7 +10,8 @@
 ///   credentials with different allow-lists for the same Daftra account).
 /// - credentials: non-empty visible ASCII without spaces, since they go into an
 ///   HTTP header; `bearer_token` is the bare token, without `Bearer `.
-/// - `consumer_keys_sha256`: lower-case hex, unique across the whole file; the
+/// - `consumer_keys_sha256`: hex in either case, unique (as digests, whatever the
+///   spelling) across the whole file; the
 ///   digest of the empty string is refused (it is what hashing an unset variable gives).
 /// - `fields`: visible ASCII names without `,` (a name with a comma could never
 ///   be asked for in `?fields=`); repeats are harmless and allowed.
@@ -152,11 +153,8 @@ struct RegistryValidator {
             let elementPath = path + "[\(index)]"
             let hex = try string(element, elementPath)
             guard let digest = SHA256Digest(hex: hex) else {
-                let lowered = hex.lowercased()
-                let message = SHA256Digest(hex: lowered) != nil
-                    ? "must be written in lower-case hex"
-                    : "must be 64 lower-case hex digits (the SHA-256 of a consumer key), found \(hex.utf8.count) characters"
-                throw RegistryError(elementPath, element, message)
+                throw RegistryError(elementPath, element,
+                    "must be 64 hex digits (the SHA-256 of a consumer key), found \(hex.utf8.count) characters")
             }
             if digest == Self.emptyKeyDigest {
                 throw RegistryError(elementPath, element, "is the SHA-256 of an empty key")

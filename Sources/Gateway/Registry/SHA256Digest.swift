@@ -42,8 +42,8 @@ public struct SHA256Digest: Sendable, Hashable, CustomStringConvertible {
         self = string.withUTF8 { SHA256Digest(hashing: UnsafeRawBufferPointer($0)) }
     }
 
-    /// Parses exactly 64 lower-case hexadecimal digits; anything else is `nil`
-    /// (upper case is refused so that one digest has one spelling in the file).
+    /// Parses exactly 64 hexadecimal digits, either case (tools differ: `sha256sum`
+    /// prints lower case, PowerShell's `Get-FileHash` upper); anything else is `nil`.
     public init?(hex: String) {
         let utf8 = Array(hex.utf8)
         guard utf8.count == 64 else { return nil }
@@ -53,6 +53,7 @@ public struct SHA256Digest: Sendable, Hashable, CustomStringConvertible {
             switch byte {
             case UInt8(ascii: "0")...UInt8(ascii: "9"): nibble = UInt64(byte - UInt8(ascii: "0"))
             case UInt8(ascii: "a")...UInt8(ascii: "f"): nibble = UInt64(byte - UInt8(ascii: "a") + 10)
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): nibble = UInt64(byte - UInt8(ascii: "A") + 10)
             default: return nil
             }
             words[index / 16] = words[index / 16] << 4 | nibble
