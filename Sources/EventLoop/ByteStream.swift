@@ -45,9 +45,16 @@ public protocol ByteStream: AnyObject {
     func resumeReading()
     /// Closes the stream; ``ByteStreamDelegate/streamDidClose(error:)`` follows.
     func close(_ mode: CloseMode)
+    /// After ``ByteStreamDelegate/streamDidReadEOF()``: whether the end is known
+    /// to be the peer's own. A TLS stream says so only after `close_notify`; a
+    /// plain socket's FIN is all TCP has to say, so it is taken as confirmed.
+    var endIsConfirmed: Bool { get }
 }
 
 extension ByteStream {
+    /// A plain byte stream's end is its FIN.
+    public var endIsConfirmed: Bool { true }
+
     /// Queues the bytes of an array.
     @inline(__always)
     public func write(_ bytes: [UInt8]) {

@@ -23,6 +23,9 @@ struct AnswerQueue {
         case notOwed
     }
 
+    /// The sequence number of the newest request.
+    var newestSequence: Int { nextSequence &- 1 }
+
     /// Takes the sequence number of a new request.
     mutating func open() -> Int {
         slots.append(nil)

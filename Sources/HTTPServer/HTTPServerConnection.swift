@@ -212,7 +212,10 @@ final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, @unchecke
             if laterReady { releaseReadySlots() }
         case .later(let index):
             var bytes: [UInt8] = []
-            encode(response, omitBody: responder.omitsBody, http10: responder.http10, into: &bytes)
+            // On a closing connection no request follows the newest, so its answer
+            // is the last one sent even when it waits for earlier ones.
+            let last = responder.sequence == answers.newestSequence
+            encode(response, omitBody: responder.omitsBody, http10: responder.http10, last: last, into: &bytes)
             answers.store(bytes, at: index)
         case .notOwed:
             return
@@ -232,9 +235,11 @@ final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, @unchecke
         resumeIfPossible()
     }
 
-    private func encode(_ response: HTTPResponse, omitBody: Bool, http10: Bool, into out: inout [UInt8]) {
+    private func encode(
+        _ response: HTTPResponse, omitBody: Bool, http10: Bool, last: Bool = false, into out: inout [UInt8]
+    ) {
         // The last answer owed on a closing connection says so.
-        let closing = machine.closingAfterPending && machine.owed == 1
+        let closing = machine.closingAfterPending && (machine.owed == 1 || last)
         response.body.withUnsafeBytes { body in
             ResponseEncoder.encode(
                 status: response.status, headers: response.headers, body: body,

@@ -115,7 +115,10 @@ extension TLSStream {
                 delegate?.streamDidRead(UnsafeRawBufferPointer(start: base, count: filled))
                 guard phase == .established else { return }
             }
-            if code == SSL_ERROR_ZERO_RETURN { peerEOF = true }  // close_notify
+            if code == SSL_ERROR_ZERO_RETURN {  // close_notify
+                peerEOF = true
+                receivedCloseNotify = true
+            }
             if let failure {
                 fail(failure)
                 return

@@ -80,6 +80,12 @@ public final class TLSStream: ByteStream, ByteStreamDelegate, DeadlineWatcher, @
     var paused = false
     /// The channel reported the peer's FIN.
     var peerEOF = false
+    /// The peer ended the session with `close_notify` (not just a TCP FIN).
+    var receivedCloseNotify = false
+
+    /// Whether the end of the stream was the peer's `close_notify`: a FIN alone
+    /// may be an attacker's or a crash's truncation (RFC 9112 §9.8).
+    public var endIsConfirmed: Bool { receivedCloseNotify }
     var eofDelivered = false
     /// A fatal TLS error happened: no `close_notify` may be sent.
     var fatal = false

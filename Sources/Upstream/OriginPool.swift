@@ -73,13 +73,32 @@ final class OriginPool: @unchecked Sendable {
         }
     }
 
+    /// Connects to the first of `addresses`. While others remain, each address gets
+    /// an equal share of what is left of the connect timeout, and a failure or
+    /// that share running out moves on to the next one.
     private func attempt(_ call: UpstreamCall, addresses: ArraySlice<SocketAddress>, maxBody: Int) {
         guard let address = addresses.first else { return }
-        let connectAttempt = ConnectAttempt.start(to: address, on: loop) { [self] result in
-            guard case .connecting = call.place else {
+        if addresses.count > 1 {
+            let now = MonotonicClock.now()
+            let left = call.connectDeadline > now ? call.connectDeadline - now : 0
+            call.attemptDeadline = now &+ left / UInt64(addresses.count)
+            call.nextAddress = { [self, weak call] in
+                guard let call, case .connecting = call.place else { return }
+                attempt(call, addresses: addresses.dropFirst(), maxBody: maxBody)
+            }
+        } else {
+            call.attemptDeadline = .max
+            call.nextAddress = nil
+        }
+        var connectAttempt: ConnectAttempt?
+        connectAttempt = ConnectAttempt.start(to: address, on: loop) { [self] result in
+            // A late result of an attempt the call has moved on from.
+            guard case .connecting(let current) = call.place, current === connectAttempt else {
                 if case .success(let channel) = result { channel.close(.immediately) }
                 return
             }
+            call.attemptDeadline = .max
+            call.nextAddress = nil
             switch result {
             case .failure(let error):
                 if addresses.count > 1 {
@@ -107,7 +126,7 @@ final class OriginPool: @unchecked Sendable {
                 }
             }
         }
-        call.place = .connecting(connectAttempt)
+        if case .connecting = call.place { call.place = .connecting(connectAttempt) }
     }
 
     /// A connect for `call` failed or was abandoned: its slot is free.

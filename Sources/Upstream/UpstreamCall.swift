@@ -21,6 +21,11 @@ final class UpstreamCall: DeadlineWatcher, @unchecked Sendable {
     let exchangeDeadline: UInt64
     /// The end of the current connect, while connecting (`--upstream-connect-timeout`).
     var connectDeadline: UInt64 = .max
+    /// The end of the TCP connect to the current address while others remain: an
+    /// address that drops SYNs must not take the whole connect timeout.
+    var attemptDeadline: UInt64 = .max
+    /// Tries the next address, while one remains.
+    var nextAddress: (() -> Void)?
     var place = Place.waiting
     /// A failed reused connection gets one retry on a fresh one.
     var retried = false
@@ -41,9 +46,17 @@ final class UpstreamCall: DeadlineWatcher, @unchecked Sendable {
         return false
     }
 
-    var deadline: UInt64 { min(exchangeDeadline, connectDeadline) }
+    var deadline: UInt64 { min(exchangeDeadline, connectDeadline, attemptDeadline) }
 
     func deadlineExpired(now: UInt64) {
+        if case .connecting(let attempt) = place, now >= attemptDeadline, now < connectDeadline,
+           now < exchangeDeadline, let next = nextAddress {
+            attempt?.cancel()
+            attemptDeadline = .max
+            nextAddress = nil
+            next()
+            return
+        }
         if case .connecting(let attempt) = place, now >= connectDeadline, connectDeadline < exchangeDeadline {
             attempt?.cancel()
             pool?.connectFailed(for: self)
@@ -70,6 +83,8 @@ final class UpstreamCall: DeadlineWatcher, @unchecked Sendable {
     func finish(_ result: Result<UpstreamResponse, UpstreamError>) {
         if isDone { return }
         place = .done
+        attemptDeadline = .max
+        nextAddress = nil
         loop.unwatch(self)
         completion(result)
     }

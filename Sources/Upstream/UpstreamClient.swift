@@ -53,10 +53,17 @@ public final class UpstreamClient: Sendable {
 
     /// - Parameter secureTransport: the TLS transport for `https` endpoints; without
     ///   one, `https` calls fail.
-    public init(group: EventLoopGroup, configuration: Configuration,
-                secureTransport: (any UpstreamTransport)? = nil) {
+    public convenience init(group: EventLoopGroup, configuration: Configuration,
+                            secureTransport: (any UpstreamTransport)? = nil) {
+        self.init(group: group, configuration: configuration, secureTransport: secureTransport,
+                  resolver: Resolver(workerQueue: group.workerQueue))
+    }
+
+    /// With the resolver given (tests give one whose answers they choose).
+    init(group: EventLoopGroup, configuration: Configuration, secureTransport: (any UpstreamTransport)?,
+         resolver: Resolver) {
         self.configuration = configuration
-        self.resolver = Resolver(workerQueue: group.workerQueue)
+        self.resolver = resolver
         self.plain = PlainTransport()
         self.secure = secureTransport
         self.states = group.loops.map {

@@ -135,6 +135,13 @@ final class UpstreamConnection: ByteStreamDelegate, DeadlineWatcher, @unchecked 
         }
         do {
             if try decoder.decodeEOF() == .end {
+                // Only a body that runs to the end of the stream ends here, and
+                // over TLS only `close_notify` proves that end (RFC 9112 §9.8).
+                guard stream.endIsConfirmed else {
+                    fail(current, UpstreamError(
+                        .invalidResponse, "the answer ran to a TCP close without TLS close_notify: it may be truncated"))
+                    return
+                }
                 complete(current)
                 return
             }

@@ -73,4 +73,20 @@ struct BackPressureTests {
         let statusLine = "HTTP/1.1 200"
         #expect(String(decoding: try client.readExactly(statusLine.utf8.count), as: UTF8.self) == statusLine)
     }
+
+    /// The answer to a closing request says `Connection: close` even when it was
+    /// ready before an earlier one and waited for it.
+    @Test func aClosingAnswerThatWaitedStillSaysClose() throws {
+        let h = try ServerHarness()
+        defer { h.stop() }
+        let client = try RawClient(port: h.port)
+        try client.send("GET /delay/200 HTTP/1.1\r\nHost: x\r\n\r\nGET /b HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let first = try client.readResponse()
+        #expect(first.text == "200")
+        #expect(first.header("Connection") == nil)
+        let second = try client.readResponse()
+        #expect(second.text == "hello /b")
+        #expect(second.header("Connection") == "close")
+        #expect(client.isClosedByPeer())
+    }
 }

@@ -46,7 +46,9 @@ extension TLSTests {
         #expect(await client.connectionsOpened == 1)
     }
 
-    @Test func aCloseDelimitedBodyEndsAtAnEOFWithoutCloseNotify() async throws {
+    /// RFC 9112 §9.8: a body without length or chunking is complete only at a
+    /// closure alert; a bare FIN may be a truncation.
+    @Test func aCloseDelimitedBodyEndingWithoutCloseNotifyIsAFailure() async throws {
         let context = try TLSServerContext(
             certificateChainPath: certs.localhost.certificate, privateKeyPath: certs.localhost.key)
         let server = try ScriptedTLSServer(context: context) { _ in
@@ -54,8 +56,9 @@ extension TLSTests {
         }
         defer { server.stop() }
         let client = try TLSClientHarness(caFile: certs.ca.certificate)
-        let response = try #require(await client.get("/", port: server.port).success)
-        #expect(String(decoding: response.body, as: UTF8.self) == "until the end")
+        let error = try #require(await client.get("/", port: server.port).failure)
+        #expect(error.kind == .invalidResponse)
+        #expect(error.reason.contains("close_notify"))
     }
 
     @Test func aCloseDelimitedBodyEndsAtCloseNotify() async throws {

@@ -1,7 +1,7 @@
 import EventLoop
 import GatewayTestSupport
 import HTTP1
-import Upstream
+@testable import Upstream
 
 /// A plain-HTTP upstream client on one loop, for tests of what the client keeps
 /// between calls.
@@ -10,14 +10,22 @@ final class ClientHarness: Sendable {
     let client: UpstreamClient
     var loop: EventLoop { group.loops[0] }
 
+    /// - Parameter lookup: answers name lookups instead of `getaddrinfo`.
     init(idleTimeout: Duration = .seconds(30), poolPruneInterval: Duration = .seconds(10),
-         maxConnectionsPerOrigin: Int = 256) {
-        group = EventLoopGroup(loopCount: 1, sweepInterval: .milliseconds(10))
+         maxConnectionsPerOrigin: Int = 256, connectTimeout: Duration = .seconds(2),
+         lookup: (@Sendable (String, UInt16) -> Result<[SocketAddress], UpstreamError>)? = nil) {
+        let group = EventLoopGroup(loopCount: 1, sweepInterval: .milliseconds(10))
+        self.group = group
+        let resolver = lookup.map {
+            Resolver(workerQueue: group.workerQueue, ttl: .seconds(30), maxEntries: 64,
+                     now: { MonotonicClock.now() }, lookup: $0)
+        } ?? Resolver(workerQueue: group.workerQueue)
         client = UpstreamClient(
             group: group,
             configuration: .init(
-                connectTimeout: .seconds(2), timeout: .seconds(5), maxConnectionsPerOrigin: maxConnectionsPerOrigin,
-                idleTimeout: idleTimeout, poolPruneInterval: poolPruneInterval))
+                connectTimeout: connectTimeout, timeout: .seconds(5), maxConnectionsPerOrigin: maxConnectionsPerOrigin,
+                idleTimeout: idleTimeout, poolPruneInterval: poolPruneInterval),
+            secureTransport: nil, resolver: resolver)
     }
 
     /// One GET of `target` from `host:port`, answered on the client's loop.

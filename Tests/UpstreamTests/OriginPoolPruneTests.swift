@@ -38,9 +38,10 @@ import Upstream
         #expect(await eventually { fake.openConnectionCount == 0 }, "the idle connection expired and closed")
 
         // The origin is asked for again: a new pool, a new connection, an answer.
+        // (Not checked: that the new pool is still there, as a slow machine may
+        // already have let its connection idle out again.)
         #expect(await harness.get("/demo/api2/clients/1.json", port: fake.port).isSuccess)
         #expect(await harness.connectionsOpened == 2)
-        #expect(await harness.poolCount == 1)
     }
 
     @Test func aPoolWithAnIdleConnectionSurvivesPrunes() async throws {
