@@ -18,6 +18,9 @@ public final class ConnectAttempt: @unchecked Sendable {
     private var completion: Completion?
     /// Whether the fd passed to a channel (and so must not be closed here).
     private var handedOver = false
+    /// The completion of a connect that succeeded, waiting for the write
+    /// source's cancel handler: only then does the fd go to its channel.
+    private var handoff: Completion?
 
     private init(loop: EventLoop, address: SocketAddress, completion: @escaping Completion) {
         self.loop = loop
@@ -49,8 +52,13 @@ public final class ConnectAttempt: @unchecked Sendable {
                 let s = DispatchSource.makeWriteSource(fileDescriptor: fd, queue: loop.queue)
                 s.setEventHandler { [unowned self] in writable() }
                 s.setCancelHandler { [self] in
-                    if !handedOver { Socket.close(fd) }
                     source = nil
+                    if !handedOver {
+                        Socket.close(fd)
+                    } else if let done = handoff {
+                        handoff = nil
+                        done(.success(SocketChannel(fd: fd, loop: loop, peer: address)))
+                    }
                 }
                 source = s
                 s.resume()
@@ -82,12 +90,19 @@ public final class ConnectAttempt: @unchecked Sendable {
         succeed()
     }
 
+    /// Hands the fd to a new channel once this attempt's write source is gone,
+    /// so that the channel, which may close the fd at once, never closes it
+    /// under a registration libdispatch still holds.
     private func succeed() {
         guard let done = completion else { return }
         completion = nil
         handedOver = true
-        source?.cancel()
-        done(.success(SocketChannel(fd: fd, loop: loop, peer: address)))
+        guard let s = source else {
+            done(.success(SocketChannel(fd: fd, loop: loop, peer: address)))
+            return
+        }
+        handoff = done
+        s.cancel()
     }
 
     private func fail(_ error: SystemError) {

@@ -147,7 +147,9 @@ public final class EventLoop: @unchecked Sendable {
         for watcher in watchers.values where watcher.deadline <= now {
             expired.append(watcher)
         }
-        for watcher in expired {
+        // Checked again: an earlier watcher's expiry may have moved this one's
+        // deadline (a pool reusing an idle connection, say).
+        for watcher in expired where watcher.deadline <= now {
             watcher.deadlineExpired(now: now)
         }
     }

@@ -53,4 +53,18 @@ extension PassThroughTenancyTests {
             try Self.subdomain("Host", "\(name).example.com", baseDomain: "example.com").get()
         }
     }
+
+    /// RFC 9112 §3.2.2: with an absolute-form target the Host field is ignored.
+    @Test func anAbsoluteFormTargetNamesTheTenantInsteadOfTheHost() {
+        var headers = HTTPHeaders()
+        headers.add(name: "Host", value: "other.example.com")
+        let tenant = PassThroughTenancy.subdomain(
+            headers: headers, baseDomain: "example.com", target: "http://acme.example.com:8080/clients/1?fields=id")
+        #expect((try? tenant.get()) == "acme")
+        let originForm = PassThroughTenancy.subdomain(headers: headers, baseDomain: "example.com", target: "/clients/1")
+        #expect((try? originForm.get()) == "other")
+        #expect(RequestTarget.authority(of: "http://a.example/x") == "a.example")
+        #expect(RequestTarget.authority(of: "https://a.example?q") == "a.example")
+        #expect(RequestTarget.authority(of: "/x") == nil)
+    }
 }

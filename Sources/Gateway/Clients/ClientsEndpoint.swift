@@ -121,7 +121,8 @@ public final class ClientsEndpoint: Sendable {
             }
         }
         let subdomain: String
-        switch PassThroughTenancy.subdomain(headers: headers, baseDomain: settings.baseDomain) {
+        switch PassThroughTenancy.subdomain(
+            headers: headers, baseDomain: settings.baseDomain, target: exchange.request.head.target) {
         case .success(let s): subdomain = s
         case .failure(let e): return .failure(e)
         }

@@ -23,7 +23,13 @@ public enum PassThroughTenancy {
     /// Host label before `.<baseDomain>`; lower-cased and checked to be one DNS label.
     /// Only ASCII letters are lower-cased: Unicode case mapping would turn some
     /// non-ASCII names into valid labels (U+212A KELVIN SIGN lower-cases to `k`).
-    public static func subdomain(headers: HTTPHeaders, baseDomain: String?) -> Result<String, GatewayError> {
+    ///
+    /// With an absolute-form `target`, its authority stands in for the Host field
+    /// (RFC 9112 §3.2.2), so a proxy that routes by the target and the gateway
+    /// agree on the tenant.
+    public static func subdomain(
+        headers: HTTPHeaders, baseDomain: String?, target: String = "/"
+    ) -> Result<String, GatewayError> {
         if let named = headers.first("x-daftra-subdomain") {
             let label = AddressSyntax.asciiLowercased(named)
             guard isDNSLabel(label) else {
@@ -31,7 +37,7 @@ public enum PassThroughTenancy {
             }
             return .success(label)
         }
-        guard let baseDomain, let host = headers.first("host") else {
+        guard let baseDomain, let host = RequestTarget.authority(of: target).map(String.init) ?? headers.first("host") else {
             return .failure(GatewayError(
                 .missingSubdomain,
                 baseDomain == nil ? "send the tenant's subdomain in X-Daftra-Subdomain"

@@ -24,6 +24,17 @@ public struct RequestTarget: Sendable, Equatable {
         }
     }
 
+    /// The authority of an absolute-form target (`http://a.example:8080/x` gives
+    /// `a.example:8080`); nil for origin-form. RFC 9112 §3.2.2: a server must
+    /// then take the host from here and ignore the Host field.
+    public static func authority(of target: String) -> Substring? {
+        let text = Substring(target)
+        guard text.utf8.first != UInt8(ascii: "/"), let schemeEnd = text.firstRange(of: "://") else { return nil }
+        let rest = text[schemeEnd.upperBound...]
+        let end = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+        return rest[..<end]
+    }
+
     /// The raw (still percent-encoded) value of the first query parameter `name`,
     /// matched byte for byte.
     public func queryValue(_ name: String) -> Substring? {
