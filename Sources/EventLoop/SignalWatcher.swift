@@ -20,6 +20,18 @@ public final class SignalWatcher: @unchecked Sendable {
         }
     }
 
+    /// Blocks `signals` in the calling thread and every thread it starts from
+    /// now on. Call it first thing in `main`, before any thread exists: a blocked
+    /// signal stays pending until a watcher's `signalfd` (libdispatch's way on
+    /// Linux) takes it, instead of running its default action while the process
+    /// is still starting.
+    public static func block(_ signals: [Int32]) {
+        var set = sigset_t()
+        sigemptyset(&set)
+        for number in signals { sigaddset(&set, number) }
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
     /// Stops watching.
     public func cancel() {
         for source in sources { source.cancel() }

@@ -36,6 +36,12 @@ final class GatewayProcess: @unchecked Sendable {
         try process.run()
     }
 
+    /// Stops reading the process's stdout, as a stalled log collector would: once
+    /// the pipe's buffer is full, the gateway's writes to stdout block.
+    func stopReadingStdout() {
+        stdoutPipe.fileHandleForReading.readabilityHandler = nil
+    }
+
     /// Everything the process wrote to stdout so far.
     var stdout: String { lock.withLock { stdoutText } }
 

@@ -175,6 +175,26 @@ struct ShutdownTests {
         gateway.signal(SIGKILL)
     }
 
+    /// A log collector that stops reading must not keep the process from exiting:
+    /// the lines it never took are lost, as at a SIGKILL, but the exit is clean
+    /// and on time.
+    @Test func aStalledStdoutDoesNotHoldTheExit() throws {
+        let gateway = try GatewayProcess([
+            "--host", "127.0.0.1", "--port", "0", "--drain-delay", "0s", "--shutdown-timeout", "2s",
+        ])
+        let port = try gateway.waitForPort()
+        gateway.stopReadingStdout()
+        // About 300 bytes of access log each: far more than a pipe holds.
+        let client = try RawClient(port: port)
+        for _ in 0..<2_000 {
+            try client.send("GET /livez HTTP/1.1\r\nHost: x\r\n\r\n")
+            #expect(try client.readResponse().status == 200)
+        }
+        usleep(200_000)
+        gateway.signal(SIGTERM)
+        #expect(gateway.waitForExit(seconds: 4) == 0)
+    }
+
     @Test func secondSignalExitsAtOnce() throws {
         let gateway = try GatewayProcess(["--host", "127.0.0.1", "--port", "0", "--drain-delay", "10s"])
         _ = try gateway.waitForPort()

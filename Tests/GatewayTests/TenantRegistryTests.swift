@@ -429,3 +429,35 @@ struct RegistryStoreTests {
         #expect(second.lookup(consumerKey: RegistryKeys.acme1.0)?.tenant.name == "acme")
     }
 }
+
+/// Two SIGHUPs close together read the file twice; the newer read must be the
+/// one left in force, whichever parse happens to finish first.
+@Suite struct RegistryReloadOrderTests {
+    @Test func aReloadStartedLaterIsInstalledLater() throws {
+        let older = try TenantRegistry.parse(bytes: document(), environment: [:])
+        let newer = try ConsumerKeyLookupTests.twoTenants()
+        let store = RegistryStore(older, loops: [])
+        let laterDone = DispatchSemaphore(value: 0)
+        let firstStarted = DispatchSemaphore(value: 0)
+        let group = DispatchGroup()
+
+        // The first reload reads the older file, then waits (up to 300 ms) for the
+        // second to finish before it swaps: unserialised, it would install the
+        // older file over the newer one.
+        onThread(group) {
+            _ = store.reload { () throws(RegistryError) in
+                firstStarted.signal()
+                _ = laterDone.wait(timeout: .now() + .milliseconds(300))
+                return older
+            }
+        }
+        firstStarted.wait()
+        onThread(group) {
+            _ = store.reload { () throws(RegistryError) in newer }
+            laterDone.signal()
+        }
+        group.wait()
+        #expect(store.current.registry.tenants.count == newer.tenants.count)
+        #expect(store.reloadsSucceeded == 2)
+    }
+}

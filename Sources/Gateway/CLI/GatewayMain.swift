@@ -6,9 +6,18 @@ import Logging
 /// The process: options, logging, the gateway, signals. The executable target
 /// only calls ``run()``.
 public enum GatewayMain {
+    /// How long an exit waits for the log writer. Bounded because stdout may be
+    /// a pipe nobody reads any more, and an exit must not wait on that: past
+    /// this, the lines still queued are lost, as they would be at a SIGKILL.
+    static let exitFlushTimeout: Duration = .milliseconds(100)
+
     /// Runs the gateway until a signal ends it; never returns.
     public static func run() -> Never {
         Socket.ignoreSIGPIPE()
+        // From here on the signals are only delivered to the watchers installed
+        // below: one arriving while the gateway starts waits for them instead of
+        // killing the process (SIGHUP's default action ends it, too).
+        SignalWatcher.block([SIGTERM, SIGINT, SIGHUP])
         let configuration = GatewayOptions.loadOrExit(environment: GatewayOptions.processEnvironment())
         let sink = LogSink(fileDescriptor: STDOUT_FILENO)
         _ = JSONLogHandler.bootstrap(level: configuration.logLevel, sink: sink)
@@ -22,7 +31,7 @@ public enum GatewayMain {
             logger.critical("invalid tenants file", metadata: ["error": .string(error.description)])
             let line = Array("daftra-gateway: error: --tenants: \(error.description)\n".utf8)
             _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
-            sink.flush()
+            _ = sink.flush(timeout: Self.exitFlushTimeout)
             exit(78)  // EX_CONFIG
         }
 
@@ -33,7 +42,7 @@ public enum GatewayMain {
             logger.critical("cannot start", metadata: ["error": .string(error.description)])
             let line = Array("daftra-gateway: error: \(error.description)\n".utf8)
             _ = line.withUnsafeBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
-            sink.flush()
+            _ = sink.flush(timeout: Self.exitFlushTimeout)
             exit(error.exitStatus)
         }
         var metadata = configuration.effectiveMetadata
@@ -55,14 +64,14 @@ public enum GatewayMain {
             if app.state.phase == .draining {
                 // A second signal: the operator wants out now.
                 logger.warning("second signal, exiting at once", metadata: ["signal": .stringConvertible(signal)])
-                // Bounded: a stalled stdout must not hold the process.
-                _ = sink.flush(timeout: .milliseconds(200))
+                _ = sink.flush(timeout: exitFlushTimeout)
                 exit(128 + signal)
             }
             logger.notice("signal received", metadata: ["signal": .stringConvertible(signal)])
             app.shutdown {
                 logger.notice("shutdown complete")
-                sink.flush()
+                // The shutdown left this much room before --shutdown-timeout.
+                _ = sink.flush(timeout: exitFlushTimeout)
                 exit(0)
             }
         }

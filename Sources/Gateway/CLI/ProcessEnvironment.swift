@@ -1,8 +1,9 @@
 import Glibc
 
 /// The process's environment as a dictionary, read without Foundation: the
-/// tenants file may name any variable (`bearer_token_env`), and SIGHUP re-reads
-/// them so a rotated secret is picked up with the file.
+/// tenants file may name any variable (`bearer_token_env`). A process's
+/// environment is fixed when it starts, so SIGHUP re-reads the file against the
+/// same values: a secret held in a variable changes only with a restart.
 public enum ProcessEnvironment {
     public static func all() -> [String: String] {
         var result: [String: String] = [:]

@@ -50,10 +50,14 @@ extension GatewayOptions {
 
         let drain = try Self.duration(drainDelay, for: "--drain-delay", allowZero: true)
         let shutdown = try Self.duration(shutdownTimeout, for: "--shutdown-timeout")
-        guard drain < shutdown else {
+        // The shutdown closes the listeners at the drain delay and keeps the last
+        // 300 ms of the timeout for cutting what is left and flushing the log;
+        // with less room than this, requests in flight would get no time at all.
+        guard drain + Self.minimumShutdownRoom <= shutdown else {
             throw ConfigurationError(
                 names: ["--drain-delay", "--shutdown-timeout"],
-                message: "--drain-delay (\(drainDelay)) must be shorter than --shutdown-timeout (\(shutdownTimeout))"
+                message: "--drain-delay (\(drainDelay)) must be shorter than --shutdown-timeout (\(shutdownTimeout)) "
+                    + "by at least \(GatewayDuration.format(Self.minimumShutdownRoom))"
             )
         }
 
@@ -111,6 +115,9 @@ extension GatewayOptions {
         }
         return value
     }
+
+    /// How much longer than `--drain-delay` `--shutdown-timeout` must be.
+    static let minimumShutdownRoom: Duration = .seconds(1)
 
     private static func duration(
         _ text: String, for option: String, allowZero: Bool = false

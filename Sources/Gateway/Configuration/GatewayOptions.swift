@@ -94,7 +94,7 @@ public struct GatewayOptions: ParsableArguments, Sendable {
     public var gzipMinBytes = "256"
 
     @Option(help: ArgumentHelp(
-        "After SIGTERM, readiness answers 503 this long before the listeners close (duration, 0s allowed); shorter than --shutdown-timeout. Env: GATEWAY_DRAIN_DELAY.",
+        "After SIGTERM, readiness answers 503 this long before the listeners close (duration, 0s allowed); at least 1s shorter than --shutdown-timeout. Env: GATEWAY_DRAIN_DELAY.",
         valueName: "duration"))
     public var drainDelay = "5s"
 

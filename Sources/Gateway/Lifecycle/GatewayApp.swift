@@ -208,11 +208,9 @@ public final class GatewayApp: Sendable {
         let metrics = self.metrics
         group.workerQueue.async {
             switch store.reload(path: path, environment: environment) {
-            case .success:
+            case .success(let tenants):
                 metrics.reloaded(success: true)
-                logger.notice("tenant registry reloaded", metadata: [
-                    "tenants": .stringConvertible(store.current.registry.tenants.count),
-                ])
+                logger.notice("tenant registry reloaded", metadata: ["tenants": .stringConvertible(tenants)])
             case .failure(let error):
                 metrics.reloaded(success: false)
                 logger.error("tenant registry reload failed; the previous registry stays", metadata: [

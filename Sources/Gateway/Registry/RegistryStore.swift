@@ -13,9 +13,12 @@ public final class RegistryStore: Sendable {
     private let generation: Atomic<UInt64>
     private let loops: [EventLoop]
     private let caches: [LoopRegistryCache]
-    /// Serialises reloads, so two SIGHUPs in a row cannot both build on the same
-    /// old state and drop each other's carried-over limiters.
+    /// Serialises swaps, so two of them cannot both build on the same old state
+    /// and drop each other's carried-over limiters.
     private let reloading = Locked<Void>(())
+    /// Serialises whole reloads, reading included: two SIGHUPs close together
+    /// must install the newer file last, not whichever parse finished last.
+    private let reloads = Locked<Void>(())
     private let succeeded = Atomic<UInt64>(0)
     private let failed = Atomic<UInt64>(0)
 
@@ -46,17 +49,24 @@ public final class RegistryStore: Sendable {
     }
 
     /// Re-reads `path` and swaps the new registry in; on any error the registry
-    /// in force stays and the failure is counted. Blocking file I/O: call it from
-    /// a worker queue, not a loop.
-    public func reload(path: String, environment: [String: String]) -> Result<Void, RegistryError> {
-        do {
-            let registry = try TenantRegistry.load(path: path, environment: environment)
-            replace(with: registry)
-            succeeded.add(1, ordering: .relaxed)
-            return .success(())
-        } catch {
-            failed.add(1, ordering: .relaxed)
-            return .failure(error)
+    /// in force stays and the failure is counted. Returns the new registry's
+    /// tenant count. Blocking file I/O: call it from a worker queue, not a loop.
+    public func reload(path: String, environment: [String: String]) -> Result<Int, RegistryError> {
+        reload { () throws(RegistryError) in try TenantRegistry.load(path: path, environment: environment) }
+    }
+
+    /// A reload whose registry comes from `load`; one at a time, from reading to swap.
+    func reload(_ load: () throws(RegistryError) -> TenantRegistry) -> Result<Int, RegistryError> {
+        reloads.withLock { _ in
+            do throws(RegistryError) {
+                let registry = try load()
+                replace(with: registry)
+                succeeded.add(1, ordering: .relaxed)
+                return .success(registry.tenants.count)
+            } catch {
+                failed.add(1, ordering: .relaxed)
+                return .failure(error)
+            }
         }
     }
 
