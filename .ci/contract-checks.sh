@@ -103,7 +103,7 @@ check "openapi.yaml is valid OpenAPI" "$bin_dir/openapi-spec-validator" openapi.
 check "yamllint (openapi.yaml, deploy/, .yamllint)" \
     "$bin_dir/yamllint" --strict -c .yamllint openapi.yaml .yamllint deploy/
 check "hadolint deploy/Dockerfile" "$bin_dir/hadolint" --no-color deploy/Dockerfile
-check "kubernetes-validate --strict deploy/k8s" "$bin_dir/kubernetes-validate" --strict deploy/k8s/*.yaml
+check "kubernetes-validate --strict deploy/k8s deploy/examples" "$bin_dir/kubernetes-validate" --strict deploy/k8s/*.yaml deploy/examples/*.yaml
 check "compose-spec deploy/compose.yaml" \
     "$bin_dir/check-jsonschema" --builtin-schema vendor.compose-spec deploy/compose.yaml
 

@@ -32,6 +32,10 @@ static inline uint64_t copenssl_op_no_renegotiation(void) {
     return SSL_OP_NO_RENEGOTIATION;
 }
 
+static inline uint64_t copenssl_op_cipher_server_preference(void) {
+    return SSL_OP_CIPHER_SERVER_PREFERENCE;
+}
+
 /* The unread bytes of a memory BIO, without copying them. */
 static inline long copenssl_bio_get_mem_data(BIO *bio, char **data) {
     return BIO_get_mem_data(bio, data);

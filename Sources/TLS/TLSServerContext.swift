@@ -62,12 +62,26 @@ public final class TLSServerContext: Sendable {
     /// The `SSL_CTX` new connections get now (tests use it to see a reload happen).
     var currentContext: OpaquePointer { current.withLock { $0.raw } }
 
+    /// The TLS 1.2 cipher suites served: ECDHE key exchange with AES-GCM or
+    /// ChaCha20-Poly1305, for RSA and ECDSA certificates alike.
+    static let tls12Ciphers = "ECDHE+AESGCM:ECDHE+CHACHA20"
+
     private static func load(chain: String, key: String) throws(TLSConfigurationError) -> SSLContextHandle {
         try checkReadable(chain, kind: .certificate)
         try checkReadable(key, kind: .privateKey)
         let handle = try SSLContextHandle.make(method: TLS_server_method())
         let ctx = handle.raw
         ERR_clear_error()
+        // TLS 1.2 clients get forward-secret AEAD suites only, in the server's
+        // order; OpenSSL's default also offers CBC with SHA-1 and static RSA key
+        // exchange. (TLS 1.3's suites are all of the first kind already.)
+        guard SSL_CTX_set_cipher_list(ctx, Self.tls12Ciphers) == 1 else {
+            throw TLSConfigurationError(.context, path: nil, reason: OpenSSLErrorQueue.drain())
+        }
+        SSL_CTX_set_options(ctx, copenssl_op_cipher_server_preference())
+        // An encrypted key would make OpenSSL prompt on the terminal, which a
+        // server (or its SIGHUP reload) must never wait on: it fails instead.
+        SSL_CTX_set_default_passwd_cb(ctx) { _, _, _, _ in 0 }
         guard SSL_CTX_use_certificate_chain_file(ctx, chain) == 1 else {
             throw TLSConfigurationError(.certificate, path: chain, reason: OpenSSLErrorQueue.drain())
         }

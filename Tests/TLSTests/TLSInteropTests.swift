@@ -101,3 +101,29 @@ extension TLSTests {
         return address.withSockAddr { sa, len in Glibc.connect(fd, sa, len) } == 0
     }
 }
+
+extension TLSTests {
+    /// TLS 1.2 clients are offered forward-secret AEAD suites only.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: openssl)))
+    func tls12ClientsGetOnlyAEADSuites() throws {
+        let server = try TLSServerHarness(certs.localhost)
+        defer { server.stop() }
+        func handshake(_ cipher: String) throws -> Int32 {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Self.openssl)
+            process.arguments = [
+                "s_client", "-connect", "127.0.0.1:\(server.port)", "-tls1_2", "-cipher", cipher, "-brief",
+            ]
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            return process.terminationStatus
+        }
+        #expect(try handshake("ECDHE-ECDSA-AES128-GCM-SHA256") == 0)
+        #expect(try handshake("ECDHE-ECDSA-CHACHA20-POLY1305") == 0)
+        #expect(try handshake("ECDHE-ECDSA-AES128-SHA") != 0, "CBC with SHA-1")
+        #expect(try handshake("ECDHE-ECDSA-AES256-SHA384") != 0, "CBC")
+    }
+}
