@@ -25,7 +25,7 @@ final class GatewayFixture: Sendable {
             JSONLogHandler(label: label, sink: sink, logLevel: configuration.logLevel)
         }
         let registry = try GatewayApp.loadRegistry(configuration: configuration, environment: [:])
-        app = try GatewayApp(configuration: configuration, logger: logger, registry: registry)
+        app = try GatewayApp(configuration: configuration, logger: logger, registry: registry, logSink: sink)
     }
 
     /// The JSON objects logged so far.

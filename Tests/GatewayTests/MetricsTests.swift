@@ -111,3 +111,23 @@ struct MetricsTests {
         #expect((TraceParent(header: value) != nil) == valid)
     }
 }
+
+extension MetricsTests {
+    /// Log lines the sink could not take show up at the next scrape, so a log
+    /// outage is visible where the logs are not.
+    @Test func lostLogLinesAreCounted() throws {
+        let g = try GatewayFixture()
+        defer { g.stop() }
+        let before = try scrape(g.port)
+        #expect(before.value("gateway_log_lines_dropped_total") == 0)
+        #expect(before.value("gateway_log_write_failures_total") == 0)
+        // A closed sink drops every line: here, those of the next three requests.
+        g.sink.close()
+        for _ in 0..<3 { _ = try RawClient.get("/livez", port: g.port) }
+        let after = try scrape(g.port)
+        #expect((after.value("gateway_log_lines_dropped_total") ?? 0) >= 3)
+        // Counters only grow: a second scrape adds nothing that was not lost.
+        let again = try scrape(g.port)
+        #expect(again.value("gateway_log_lines_dropped_total") ?? 0 >= after.value("gateway_log_lines_dropped_total") ?? 0)
+    }
+}

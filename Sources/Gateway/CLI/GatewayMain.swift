@@ -37,7 +37,7 @@ public enum GatewayMain {
 
         let app: GatewayApp
         do {
-            app = try GatewayApp(configuration: configuration, logger: logger, registry: registry)
+            app = try GatewayApp(configuration: configuration, logger: logger, registry: registry, logSink: sink)
         } catch {
             logger.critical("cannot start", metadata: ["error": .string(error.description)])
             let line = Array("daftra-gateway: error: \(error.description)\n".utf8)

@@ -69,7 +69,10 @@ public final class GatewayApp: Sendable {
     public let upstreamTLSMetrics: TLSMetrics
 
     /// Builds the routes, binds and starts serving.
-    public init(configuration: GatewayConfiguration, logger: Logger, registry: TenantRegistry? = nil)
+    /// - Parameter logSink: the sink `logger` writes to, whose lost lines
+    ///   `/metrics` reports.
+    public init(configuration: GatewayConfiguration, logger: Logger, registry: TenantRegistry? = nil,
+                logSink: LogSink? = nil)
         throws(GatewayStartError)
     {
         self.configuration = configuration
@@ -135,7 +138,8 @@ public final class GatewayApp: Sendable {
             let totals = upstreamClient.connectionTotals
             let body = metrics.render(GatewayMetrics.Snapshot(
                 upstreamOpen: totals.open, upstreamIdle: totals.idle,
-                tlsHandshakes: tlsMetrics.handshakes, tlsResumed: tlsMetrics.resumedHandshakes))
+                tlsHandshakes: tlsMetrics.handshakes, tlsResumed: tlsMetrics.resumedHandshakes,
+                logLinesDropped: logSink?.droppedLineCount ?? 0, logWriteFailures: logSink?.failedWriteCount ?? 0))
             exchange.finish(status: 200, body: body, contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
         self.upstreamClient = upstreamClient

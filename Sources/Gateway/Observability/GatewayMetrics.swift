@@ -50,10 +50,10 @@ public final class GatewayMetrics: Sendable {
     private let gzipOut: CoreMetrics.Counter
     private let upstreamOpen: CoreMetrics.Meter
     private let upstreamIdle: CoreMetrics.Meter
-    private let tlsFull: CoreMetrics.Counter
-    private let tlsResumed: CoreMetrics.Counter
-    /// Handshake totals already added to the counters (the TLS layer keeps totals).
-    private let tlsSeen = Locked<(full: Int, resumed: Int)>((0, 0))
+    private let tlsFull: TotalCounter
+    private let tlsResumed: TotalCounter
+    private let logDropped: TotalCounter
+    private let logWriteFailures: TotalCounter
 
     public init(version: String) {
         registry = PrometheusCollectorRegistry()
@@ -65,8 +65,10 @@ public final class GatewayMetrics: Sendable {
         gzipOut = CoreMetrics.Counter(label: "gateway_gzip_bytes_out_total", factory: factory)
         upstreamOpen = CoreMetrics.Meter(label: "gateway_upstream_connections", dimensions: [("state", "open")], factory: factory)
         upstreamIdle = CoreMetrics.Meter(label: "gateway_upstream_connections", dimensions: [("state", "idle")], factory: factory)
-        tlsFull = CoreMetrics.Counter(label: "gateway_upstream_tls_handshakes_total", dimensions: [("resumed", "false")], factory: factory)
-        tlsResumed = CoreMetrics.Counter(label: "gateway_upstream_tls_handshakes_total", dimensions: [("resumed", "true")], factory: factory)
+        tlsFull = TotalCounter(label: "gateway_upstream_tls_handshakes_total", dimensions: [("resumed", "false")], factory: factory)
+        tlsResumed = TotalCounter(label: "gateway_upstream_tls_handshakes_total", dimensions: [("resumed", "true")], factory: factory)
+        logDropped = TotalCounter(label: "gateway_log_lines_dropped_total", dimensions: [], factory: factory)
+        logWriteFailures = TotalCounter(label: "gateway_log_write_failures_total", dimensions: [], factory: factory)
         CoreMetrics.Gauge(label: "gateway_build_info", dimensions: [("version", version)], factory: factory).record(1)
     }
 
@@ -139,12 +141,18 @@ public final class GatewayMetrics: Sendable {
         public var upstreamIdle: Int
         public var tlsHandshakes: Int
         public var tlsResumed: Int
+        /// Log lines the log sink dropped (queue full) and writes that failed, so far.
+        public var logLinesDropped: Int
+        public var logWriteFailures: Int
 
-        public init(upstreamOpen: Int, upstreamIdle: Int, tlsHandshakes: Int, tlsResumed: Int) {
+        public init(upstreamOpen: Int, upstreamIdle: Int, tlsHandshakes: Int, tlsResumed: Int,
+                    logLinesDropped: Int = 0, logWriteFailures: Int = 0) {
             self.upstreamOpen = upstreamOpen
             self.upstreamIdle = upstreamIdle
             self.tlsHandshakes = tlsHandshakes
             self.tlsResumed = tlsResumed
+            self.logLinesDropped = logLinesDropped
+            self.logWriteFailures = logWriteFailures
         }
     }
 
@@ -152,15 +160,33 @@ public final class GatewayMetrics: Sendable {
     public func render(_ snapshot: Snapshot) -> [UInt8] {
         upstreamOpen.set(snapshot.upstreamOpen)
         upstreamIdle.set(snapshot.upstreamIdle)
-        let full = snapshot.tlsHandshakes - snapshot.tlsResumed
-        let (addFull, addResumed) = tlsSeen.withLock { seen in
-            defer { seen = (max(seen.full, full), max(seen.resumed, snapshot.tlsResumed)) }
-            return (max(0, full - seen.full), max(0, snapshot.tlsResumed - seen.resumed))
-        }
-        if addFull > 0 { tlsFull.increment(by: Int64(addFull)) }
-        if addResumed > 0 { tlsResumed.increment(by: Int64(addResumed)) }
+        tlsFull.observe(snapshot.tlsHandshakes - snapshot.tlsResumed)
+        tlsResumed.observe(snapshot.tlsResumed)
+        logDropped.observe(snapshot.logLinesDropped)
+        logWriteFailures.observe(snapshot.logWriteFailures)
         var out: [UInt8] = []
         registry.emit(into: &out)
         return out
+    }
+}
+
+/// A Prometheus counter fed from a running total its owner keeps (the TLS
+/// layer's handshakes, the log sink's drops): each scrape adds what the total
+/// grew by since the last one.
+private final class TotalCounter: Sendable {
+    private let counter: CoreMetrics.Counter
+    /// The total already added to the counter.
+    private let seen = Locked<Int>(0)
+
+    init(label: String, dimensions: [(String, String)], factory: PrometheusMetricsFactory) {
+        counter = CoreMetrics.Counter(label: label, dimensions: dimensions, factory: factory)
+    }
+
+    func observe(_ total: Int) {
+        let added = seen.withLock { seen in
+            defer { seen = max(seen, total) }
+            return max(0, total - seen)
+        }
+        if added > 0 { counter.increment(by: Int64(added)) }
     }
 }
