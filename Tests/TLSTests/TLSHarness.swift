@@ -2,6 +2,7 @@ import Compression
 import Dispatch
 import EventLoop
 import Foundation
+import GatewayTestSupport
 import HTTP1
 import HTTPServer
 import TLS
@@ -117,10 +118,7 @@ final class TLSClientHarness: Sendable {
 
     /// Runs `body` on the client's loop and returns its value.
     func onLoop<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        let loop = self.loop
-        return await withCheckedContinuation { continuation in
-            loop.execute { continuation.resume(returning: body()) }
-        }
+        await loop.value(body)
     }
 
     var connectionsOpened: Int {

@@ -60,10 +60,7 @@ final class ClientHarness: Sendable {
 
     /// Runs `body` on the client's loop and returns its value.
     func onLoop<T: Sendable>(_ body: @escaping @Sendable () -> T) async -> T {
-        let loop = self.loop
-        return await withCheckedContinuation { continuation in
-            loop.execute { continuation.resume(returning: body()) }
-        }
+        await loop.value(body)
     }
 
     var poolCount: Int {
