@@ -49,6 +49,13 @@ static inline int copenssl_bio_mem_consume(BIO *bio, long count) {
     return BIO_seek(bio, offset + count) >= 0;
 }
 
+/* The bytes a memory BIO's buffer can hold without growing (it never shrinks). */
+static inline size_t copenssl_bio_mem_capacity(BIO *bio) {
+    BUF_MEM *memory = NULL;
+    BIO_get_mem_ptr(bio, &memory);
+    return memory ? memory->max : 0;
+}
+
 static inline int copenssl_set_app_data(SSL *ssl, void *data) {
     return SSL_set_app_data(ssl, data);
 }

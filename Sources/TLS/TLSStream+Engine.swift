@@ -142,6 +142,41 @@ extension TLSStream {
     /// that later idles, and the channel starts sending before all is encrypted.
     static let encryptSlice = 64 * 1024
 
+    /// Memory BIOs keep the largest buffer they ever needed: a 64 KiB read, or a
+    /// large answer encrypted in 64 KiB slices, would pin that much (and a third
+    /// more) on a connection for as long as it lives. A BIO grown past this is
+    /// swapped for a fresh one holding what the old one still held (at most half
+    /// of this: a partial record), so a connection gives a burst's memory back.
+    static let keptBIOCapacity = 32 * 1024
+
+    /// See ``keptBIOCapacity``. Only between calls out: `flushOutput` hands the
+    /// channel bytes that live in the output BIO until the call returns.
+    func releaseGrownBuffers() {
+        guard let ssl, channelCalls == 0, phase == .established else { return }
+        if let rbio, copenssl_bio_mem_capacity(rbio) > Self.keptBIOCapacity {
+            let pending = Int(BIO_ctrl_pending(rbio))
+            if pending <= Self.keptBIOCapacity / 2, let fresh = BIO_new(BIO_s_mem()) {
+                var copied = true
+                if pending > 0 {
+                    var unread: UnsafeMutablePointer<CChar>?
+                    copied = copenssl_bio_get_mem_data(rbio, &unread) == pending
+                        && unread.map { BIO_write(fresh, $0, Int32(pending)) } == Int32(pending)
+                }
+                if copied {
+                    SSL_set0_rbio(ssl, fresh)  // frees the old one
+                    self.rbio = fresh
+                } else {
+                    BIO_free(fresh)
+                }
+            }
+        }
+        if let wbio, BIO_ctrl_pending(wbio) == 0, copenssl_bio_mem_capacity(wbio) > Self.keptBIOCapacity,
+           let fresh = BIO_new(BIO_s_mem()) {
+            SSL_set0_wbio(ssl, fresh)
+            self.wbio = fresh
+        }
+    }
+
     /// Encrypts `bytes` into the output BIO and flushes it to the channel.
     func encrypt(_ bytes: UnsafeRawBufferPointer) {
         guard let base = bytes.baseAddress else { return }

@@ -187,6 +187,7 @@ public final class TLSStream: ByteStream, ByteStreamDelegate, DeadlineWatcher, @
         case .established:
             if pendingPlaintext.isEmpty {
                 encrypt(bytes)
+                releaseGrownBuffers()
             } else {
                 pendingPlaintext.append(contentsOf: bytes)
             }
@@ -286,6 +287,7 @@ public final class TLSStream: ByteStream, ByteStreamDelegate, DeadlineWatcher, @
             offset += Int(n)
         }
         drive()
+        releaseGrownBuffers()
     }
 
     /// Channel event (not for users): the peer's FIN. During the handshake it is

@@ -1,3 +1,4 @@
+import COpenSSL
 import EventLoop
 import Foundation
 import Testing
@@ -97,5 +98,86 @@ extension TLSTests {
         #expect(outcome.eofAt == body.count)
         #expect(outcome.pauses > 1)
         #expect(!outcome.readWhilePaused)
+    }
+}
+
+/// Records the largest the stream's memory BIOs ever grew while it read.
+// @unchecked Sendable: confined to the stream's loop (the continuation is Sendable).
+final class BIOWatchingReader: ByteStreamDelegate, @unchecked Sendable {
+    let stream: TLSStream
+    private var received = 0
+    private(set) var largestInput = 0
+    private var done: CheckedContinuation<(received: Int, largestInput: Int), Never>?
+
+    init(stream: TLSStream, done: CheckedContinuation<(received: Int, largestInput: Int), Never>) {
+        self.stream = stream
+        self.done = done
+    }
+
+    private func finish() {
+        guard let done else { return }
+        self.done = nil
+        done.resume(returning: (received, largestInput))
+    }
+
+    func streamDidRead(_ bytes: UnsafeRawBufferPointer) {
+        received += bytes.count
+        // Checked on the next turn, once the read that brought these bytes is done.
+        stream.loop.execute { [self] in
+            if let rbio = stream.rbio { largestInput = max(largestInput, copenssl_bio_mem_capacity(rbio)) }
+        }
+    }
+
+    func streamDidReadEOF() {
+        if let rbio = stream.rbio { largestInput = max(largestInput, copenssl_bio_mem_capacity(rbio)) }
+        stream.close(.afterFlush)
+    }
+
+    func streamDidDrain() {}
+    func streamDidClose(error: (any Error)?) { finish() }
+}
+
+extension TLSTests {
+    /// OpenSSL's memory BIOs keep the largest buffer they ever needed; between
+    /// bursts a connection must not go on holding what a burst needed.
+    @Test func memoryBIOsGiveBackWhatABurstNeeded() async throws {
+        let context = try TLSServerContext(
+            certificateChainPath: certs.localhost.certificate, privateKeyPath: certs.localhost.key)
+        let body = TLSTestHandler.bigBody(size: 600_000)
+        let server = try ScriptedTLSServer(context: context) { _ in (body, .closeNotify) }
+        defer { server.stop() }
+        let clientContext = try TLSClientContext(caFile: certs.ca.certificate)
+        let transport = TLSClientTransport(context: clientContext, handshakeTimeout: .seconds(2))
+        let group = EventLoopGroup(loopCount: 1)
+        let loop = group.loops[0]
+        let port = server.port
+        let largestOutput = Locked(0)
+        let outcome: (received: Int, largestInput: Int) = await withCheckedContinuation { continuation in
+            loop.execute {
+                ConnectAttempt.start(to: SocketAddress(ip: "127.0.0.1", port: port)!, on: loop) { connected in
+                    guard case .success(let channel) = connected else {
+                        continuation.resume(returning: (0, 0))
+                        return
+                    }
+                    transport.makeStream(over: channel, endpoint: .init(secure: true, host: "localhost", port: port)) { ready in
+                        guard case .success(let any) = ready, let stream = any as? TLSStream else {
+                            continuation.resume(returning: (0, 0))
+                            return
+                        }
+                        let reader = BIOWatchingReader(stream: stream, done: continuation)
+                        stream.delegate = reader
+                        stream.start()
+                        // A request head followed by 300 KB the server never reads: it is
+                        // encrypted all the same, through the output BIO.
+                        stream.write(Array("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8) + [UInt8](repeating: 0x20, count: 300_000))
+                        if let wbio = stream.wbio { largestOutput.withLock { $0 = copenssl_bio_mem_capacity(wbio) } }
+                    }
+                }
+            }
+        }
+        #expect(outcome.received == body.count)
+        #expect(outcome.largestInput <= TLSStream.keptBIOCapacity, "the input BIO kept \(outcome.largestInput) bytes")
+        let output = largestOutput.withLock { $0 }
+        #expect(output <= TLSStream.keptBIOCapacity, "the output BIO kept \(output) bytes")
     }
 }
