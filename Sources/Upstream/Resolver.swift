@@ -16,6 +16,9 @@ import Glibc
 /// - The cache holds at most `maxEntries` names: in pass-through mode callers
 ///   choose the host, and a process must not remember every name it was ever
 ///   asked for.
+/// - At most `maxLookups` names are looked up at once; past that a new name
+///   fails at once. When the DNS hangs, lookups of ever new names would
+///   otherwise queue on the worker queue without bound.
 public final class Resolver: Sendable {
     private struct Entry {
         var addresses: [SocketAddress]
@@ -36,6 +39,7 @@ public final class Resolver: Sendable {
     private let state = Locked(State())
     private let ttl: UInt64
     private let maxEntries: Int
+    private let maxLookups: Int
     private let workerQueue: DispatchQueue
     /// Monotonic nanoseconds; tests substitute a clock they move by hand.
     private let now: @Sendable () -> UInt64
@@ -53,17 +57,30 @@ public final class Resolver: Sendable {
             lookup: { Resolver.lookup(host: $0, port: $1) })
     }
 
+    /// Names a default resolver looks up at once.
+    public static let defaultMaxLookups = 64
+
     init(
+        workerQueue: DispatchQueue, ttl: Duration, maxEntries: Int, maxLookups: Int,
+        now: @escaping @Sendable () -> UInt64,
+        lookup: @escaping @Sendable (String, UInt16) -> Result<[SocketAddress], UpstreamError>
+    ) {
+        self.workerQueue = workerQueue
+        self.ttl = ttl.nanoseconds
+        self.maxEntries = max(maxEntries, 1)
+        self.maxLookups = max(maxLookups, 1)
+        self.now = now
+        self.lookup = lookup
+    }
+
+    convenience init(
         workerQueue: DispatchQueue, ttl: Duration, maxEntries: Int, now: @escaping @Sendable () -> UInt64,
         lookup: @escaping @Sendable (String, UInt16) -> Result<[SocketAddress], UpstreamError> = {
             Resolver.lookup(host: $0, port: $1)
         }
     ) {
-        self.workerQueue = workerQueue
-        self.ttl = ttl.nanoseconds
-        self.maxEntries = max(maxEntries, 1)
-        self.now = now
-        self.lookup = lookup
+        self.init(workerQueue: workerQueue, ttl: ttl, maxEntries: maxEntries, maxLookups: Self.defaultMaxLookups,
+                  now: now, lookup: lookup)
     }
 
     /// Names cached now, expired ones included until the next insert prunes them.
@@ -81,13 +98,14 @@ public final class Resolver: Sendable {
         }
         let key = "\(host):\(port)"
         let now = self.now()
-        enum Next { case hit([SocketAddress]), wait, start }
+        enum Next { case hit([SocketAddress]), wait, start, refuse }
         let next = state.withLock { state -> Next in
             if let hit = state.cache[key], hit.expires > now { return .hit(hit.addresses) }
             if state.inflight[key] != nil {
                 state.inflight[key]!.append((loop, completion))
                 return .wait
             }
+            guard state.inflight.count < maxLookups else { return .refuse }
             state.inflight[key] = [(loop, completion)]
             return .start
         }
@@ -96,6 +114,9 @@ public final class Resolver: Sendable {
             completion(.success(addresses))
         case .wait:
             break
+        case .refuse:
+            completion(.failure(UpstreamError(
+                .resolution, "cannot resolve \(host): \(maxLookups) other names are being looked up")))
         case .start:
             workerQueue.async { [self] in
                 let result = settle(key, lookup(host, port))

@@ -103,4 +103,34 @@ import Testing
         dns.failing.store(false, ordering: .relaxed)
         #expect((try? await resolveAll(resolver, count: 1)[0].get()) != nil)
     }
+
+    @Test func lookupsOfNewNamesAreBoundedWhileTheDNSHangs() async {
+        let dns = FakeDNS(delayMicroseconds: 300_000)
+        let resolver = Resolver(
+            workerQueue: group.workerQueue, ttl: .seconds(30), maxEntries: 16, maxLookups: 2,
+            now: { MonotonicClock.now() }, lookup: dns.lookup)
+        let loop = group.loops[0]
+        let names = ["a.example", "b.example", "c.example", "d.example"]
+        let results = Locked<[String: Result<[SocketAddress], UpstreamError>]>([:])
+        let all: [String: Result<[SocketAddress], UpstreamError>] = await withCheckedContinuation { continuation in
+            loop.execute {
+                for name in names {
+                    resolver.resolve(host: name, port: 443, on: loop) { result in
+                        let done = results.withLock { done -> [String: Result<[SocketAddress], UpstreamError>]? in
+                            done[name] = result
+                            return done.count == names.count ? done : nil
+                        }
+                        if let done { continuation.resume(returning: done) }
+                    }
+                }
+            }
+        }
+        let refused = names.filter {
+            if case .failure(let error) = all[$0]!, error.reason.contains("being looked up") { return true }
+            return false
+        }
+        #expect(refused == ["c.example", "d.example"])
+        #expect(names.filter { (try? all[$0]!.get()) != nil } == ["a.example", "b.example"])
+        #expect(dns.calls.load(ordering: .relaxed) == 2)
+    }
 }
