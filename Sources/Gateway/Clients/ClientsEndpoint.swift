@@ -172,9 +172,8 @@ public final class ClientsEndpoint: Sendable {
                 exchange.fail(vary(UpstreamFailureMapping.error(for: error), extraHeaders))
             case .success(let response):
                 exchange.upstreamStatus = response.status
-                let outcome = answer(exchange, response: response, selection: selection, allowed: access.allowedFields,
-                                     extraHeaders: extraHeaders)
-                metrics.upstreamFinished(outcome: outcome, nanoseconds: elapsed)
+                answer(exchange, response: response, selection: selection, allowed: access.allowedFields,
+                       extraHeaders: extraHeaders, upstreamNanoseconds: elapsed)
             }
         }
     }
@@ -194,17 +193,19 @@ public final class ClientsEndpoint: Sendable {
         }
     }
 
-    /// Answers the caller from the upstream's answer; returns the upstream outcome
-    /// for the metrics: `ok` for a 200 carrying a client, `invalidResponse` for a
-    /// 200 that does not, `http_Nxx` for any other status.
+    /// Answers the caller from the upstream's answer, after recording the upstream
+    /// outcome (before the answer leaves, so a caller's next scrape sees it): `ok`
+    /// for a 200 carrying a client, `invalidResponse` for a 200 that does not,
+    /// `http_Nxx` for any other status.
     private func answer(
         _ exchange: RequestExchange, response: UpstreamResponse, selection: FieldSelection?,
-        allowed: Set<String>?, extraHeaders: [(String, String)]
-    ) -> String {
+        allowed: Set<String>?, extraHeaders: [(String, String)], upstreamNanoseconds: UInt64
+    ) {
         guard response.status == 200 else {
+            metrics.upstreamFinished(outcome: "http_\(response.status / 100)xx", nanoseconds: upstreamNanoseconds)
             exchange.fail(vary(UpstreamFailureMapping.error(forStatus: response.status, headers: response.headers),
                                extraHeaders))
-            return "http_\(response.status / 100)xx"
+            return
         }
         var body: [UInt8] = []
         let outcome: Result<Void, GatewayError> = response.body.withUnsafeBytes { document in
@@ -226,10 +227,14 @@ public final class ClientsEndpoint: Sendable {
             return .success(())
         }
         if case .failure(let error) = outcome {
-            exchange.fail(vary(error, extraHeaders))
             // Unknown fields are the caller's mistake; the upstream answered well.
-            return error.kind == .upstreamInvalidResponse ? UpstreamError.Kind.invalidResponse.rawValue : "ok"
+            metrics.upstreamFinished(
+                outcome: error.kind == .upstreamInvalidResponse ? UpstreamError.Kind.invalidResponse.rawValue : "ok",
+                nanoseconds: upstreamNanoseconds)
+            exchange.fail(vary(error, extraHeaders))
+            return
         }
+        metrics.upstreamFinished(outcome: "ok", nanoseconds: upstreamNanoseconds)
         var headers = HTTPHeaders()
         headers.add(name: "Vary", value: "Accept-Encoding")
         for (name, value) in extraHeaders { headers.add(name: name, value: value) }
@@ -239,7 +244,6 @@ public final class ClientsEndpoint: Sendable {
             body = compressed
         }
         exchange.finish(status: 200, headers: headers, body: body, contentType: "application/json; charset=utf-8")
-        return "ok"
     }
 
     /// The gzip member of `body` when the caller accepts gzip and the body is big enough.
