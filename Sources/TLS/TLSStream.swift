@@ -349,6 +349,7 @@ public final class TLSStream: ByteStream, ByteStreamDelegate, DeadlineWatcher, @
         loop.execute { [self] in
             drainScheduled = false
             drive()
+            releaseGrownBuffers()
         }
     }
 

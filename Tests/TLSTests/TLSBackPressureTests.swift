@@ -129,7 +129,9 @@ final class BIOWatchingReader: ByteStreamDelegate, @unchecked Sendable {
     }
 
     func streamDidReadEOF() {
-        if let rbio = stream.rbio { largestInput = max(largestInput, copenssl_bio_mem_capacity(rbio)) }
+        // Not sampled here: this runs inside the read event that brought the EOF,
+        // before the stream trims its buffers at the end of it, and the close
+        // frees them anyway.
         stream.close(.afterFlush)
     }
 
