@@ -63,33 +63,20 @@ final class PausingReader: ByteStreamDelegate, @unchecked Sendable {
 extension TLSTests {
     @Test(arguments: [ScriptedTLSServer.Ending.closeNotify, .abrupt])
     func pausedReadingHoldsPlaintextUntilResumedAndTheEOFComesLast(ending: ScriptedTLSServer.Ending) async throws {
-        let context = try TLSServerContext(
-            certificateChainPath: certs.localhost.certificate, privateKeyPath: certs.localhost.key)
-        let body = TLSTestHandler.bigBody(size: 600_000)
-        let server = try ScriptedTLSServer(context: context) { _ in (body, ending) }
+        let (server, body, transport, group) = try bigAnswerExchange(ending: ending)
         defer { server.stop() }
-        let clientContext = try TLSClientContext(caFile: certs.ca.certificate)
-        let transport = TLSClientTransport(context: clientContext, handshakeTimeout: .seconds(2))
-        let group = EventLoopGroup(loopCount: 1)
         let loop = group.loops[0]
-        let port = server.port
         let outcome: PausingReader.Outcome = await withCheckedContinuation { continuation in
             loop.execute {
-                ConnectAttempt.start(to: SocketAddress(ip: "127.0.0.1", port: port)!, on: loop) { connected in
-                    guard case .success(let channel) = connected else {
+                Self.openClientStream(port: server.port, on: loop, transport: transport) { stream in
+                    guard let stream else {
                         continuation.resume(returning: (bytes: [], pauses: 0, eofAt: -1, readWhilePaused: false))
                         return
                     }
-                    transport.makeStream(over: channel, endpoint: .init(secure: true, host: "localhost", port: port)) { ready in
-                        guard case .success(let stream) = ready else {
-                            continuation.resume(returning: (bytes: [], pauses: 0, eofAt: -1, readWhilePaused: false))
-                            return
-                        }
-                        let reader = PausingReader(stream: stream, done: continuation)
-                        stream.delegate = reader
-                        stream.start()
-                        stream.write(Array("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8))
-                    }
+                    let reader = PausingReader(stream: stream, done: continuation)
+                    stream.delegate = reader
+                    stream.start()
+                    stream.write(Array("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8))
                 }
             }
         }
@@ -143,37 +130,24 @@ extension TLSTests {
     /// OpenSSL's memory BIOs keep the largest buffer they ever needed; between
     /// bursts a connection must not go on holding what a burst needed.
     @Test func memoryBIOsGiveBackWhatABurstNeeded() async throws {
-        let context = try TLSServerContext(
-            certificateChainPath: certs.localhost.certificate, privateKeyPath: certs.localhost.key)
-        let body = TLSTestHandler.bigBody(size: 600_000)
-        let server = try ScriptedTLSServer(context: context) { _ in (body, .closeNotify) }
+        let (server, body, transport, group) = try bigAnswerExchange(ending: .closeNotify)
         defer { server.stop() }
-        let clientContext = try TLSClientContext(caFile: certs.ca.certificate)
-        let transport = TLSClientTransport(context: clientContext, handshakeTimeout: .seconds(2))
-        let group = EventLoopGroup(loopCount: 1)
         let loop = group.loops[0]
-        let port = server.port
         let largestOutput = Locked(0)
         let outcome: (received: Int, largestInput: Int) = await withCheckedContinuation { continuation in
             loop.execute {
-                ConnectAttempt.start(to: SocketAddress(ip: "127.0.0.1", port: port)!, on: loop) { connected in
-                    guard case .success(let channel) = connected else {
+                Self.openClientStream(port: server.port, on: loop, transport: transport) { stream in
+                    guard let stream else {
                         continuation.resume(returning: (0, 0))
                         return
                     }
-                    transport.makeStream(over: channel, endpoint: .init(secure: true, host: "localhost", port: port)) { ready in
-                        guard case .success(let any) = ready, let stream = any as? TLSStream else {
-                            continuation.resume(returning: (0, 0))
-                            return
-                        }
-                        let reader = BIOWatchingReader(stream: stream, done: continuation)
-                        stream.delegate = reader
-                        stream.start()
-                        // A request head followed by 300 KB the server never reads: it is
-                        // encrypted all the same, through the output BIO.
-                        stream.write(Array("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8) + [UInt8](repeating: 0x20, count: 300_000))
-                        if let wbio = stream.wbio { largestOutput.withLock { $0 = copenssl_bio_mem_capacity(wbio) } }
-                    }
+                    let reader = BIOWatchingReader(stream: stream, done: continuation)
+                    stream.delegate = reader
+                    stream.start()
+                    // A request head followed by 300 KB the server never reads: it is
+                    // encrypted all the same, through the output BIO.
+                    stream.write(Array("GET / HTTP/1.1\r\nHost: localhost\r\n\r\n".utf8) + [UInt8](repeating: 0x20, count: 300_000))
+                    if let wbio = stream.wbio { largestOutput.withLock { $0 = copenssl_bio_mem_capacity(wbio) } }
                 }
             }
         }
@@ -181,5 +155,41 @@ extension TLSTests {
         #expect(outcome.largestInput <= TLSStream.keptBIOCapacity, "the input BIO kept \(outcome.largestInput) bytes")
         let output = largestOutput.withLock { $0 }
         #expect(output <= TLSStream.keptBIOCapacity, "the output BIO kept \(output) bytes")
+    }
+}
+
+extension TLSTests {
+    /// A scripted server answering 600 KB and ending as told, a client transport
+    /// trusting it, and a one-loop group for the client.
+    func bigAnswerExchange(ending: ScriptedTLSServer.Ending) throws
+        -> (server: ScriptedTLSServer, body: [UInt8], transport: TLSClientTransport, group: EventLoopGroup)
+    {
+        let context = try TLSServerContext(
+            certificateChainPath: certs.localhost.certificate, privateKeyPath: certs.localhost.key)
+        let body = TLSTestHandler.bigBody(size: 600_000)
+        let server = try ScriptedTLSServer(context: context) { _ in (body, ending) }
+        let clientContext = try TLSClientContext(caFile: certs.ca.certificate)
+        let transport = TLSClientTransport(context: clientContext, handshakeTimeout: .seconds(2))
+        return (server, body, transport, EventLoopGroup(loopCount: 1))
+    }
+
+    /// A client TLS stream to `localhost:port`, given to `ready` once its handshake
+    /// is done; nil if the connect or the handshake failed. Call on `loop`.
+    static func openClientStream(
+        port: UInt16, on loop: EventLoop, transport: TLSClientTransport, ready: @escaping (TLSStream?) -> Void
+    ) {
+        ConnectAttempt.start(to: SocketAddress(ip: "127.0.0.1", port: port)!, on: loop) { connected in
+            guard case .success(let channel) = connected else {
+                ready(nil)
+                return
+            }
+            transport.makeStream(over: channel, endpoint: .init(secure: true, host: "localhost", port: port)) { result in
+                guard case .success(let stream) = result else {
+                    ready(nil)
+                    return
+                }
+                ready(stream as? TLSStream)
+            }
+        }
     }
 }
