@@ -26,7 +26,7 @@ peer=1
 build=1
 bin=""
 keep=""
-fields="id,email,business_name,first_name,last_name,address1,city,notes"
+fields="$CLIENTS_FIELDS"
 
 usage() {
     cat <<EOF

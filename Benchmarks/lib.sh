@@ -260,6 +260,10 @@ start_plain_upstream() {
         HEALTH_URL="http://$host:$port/acme/api2/clients/1.json"
 }
 
+# The ?fields= list of a /clients run: the benchmarks' shared default.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+CLIENTS_FIELDS="id,email,business_name,first_name,last_name,address1,city,notes"
+
 # The request headers of a /clients run: tenant, credential, gzip accepted.
 # shellcheck disable=SC2034 # used by the scripts that source this file
 CLIENTS_WRK_HEADERS=(-H "X-Daftra-Subdomain: acme" -H "Authorization: Bearer t" -H "Accept-Encoding: gzip")

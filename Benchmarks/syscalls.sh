@@ -23,7 +23,7 @@ workers=2
 rows=12
 build=1
 bin=""
-fields="id,email,business_name,first_name,last_name,address1,city,notes"
+fields="$CLIENTS_FIELDS"
 
 usage() {
     cat <<EOF

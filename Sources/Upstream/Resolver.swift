@@ -52,18 +52,19 @@ public final class Resolver: Sendable {
     static let retryAfterFailure: UInt64 = 5_000_000_000
 
     public convenience init(workerQueue: DispatchQueue, ttl: Duration = .seconds(30), maxEntries: Int = 1024) {
-        self.init(
-            workerQueue: workerQueue, ttl: ttl, maxEntries: maxEntries, now: { MonotonicClock.now() },
-            lookup: { Resolver.lookup(host: $0, port: $1) })
+        self.init(workerQueue: workerQueue, ttl: ttl, maxEntries: maxEntries, now: { MonotonicClock.now() })
     }
 
     /// Names a default resolver looks up at once.
     public static let defaultMaxLookups = 64
 
+    /// With a clock and a lookup of the caller's (tests move the one and fake the other).
     init(
-        workerQueue: DispatchQueue, ttl: Duration, maxEntries: Int, maxLookups: Int,
+        workerQueue: DispatchQueue, ttl: Duration, maxEntries: Int, maxLookups: Int = Resolver.defaultMaxLookups,
         now: @escaping @Sendable () -> UInt64,
-        lookup: @escaping @Sendable (String, UInt16) -> Result<[SocketAddress], UpstreamError>
+        lookup: @escaping @Sendable (String, UInt16) -> Result<[SocketAddress], UpstreamError> = {
+            Resolver.lookup(host: $0, port: $1)
+        }
     ) {
         self.workerQueue = workerQueue
         self.ttl = ttl.nanoseconds
@@ -71,16 +72,6 @@ public final class Resolver: Sendable {
         self.maxLookups = max(maxLookups, 1)
         self.now = now
         self.lookup = lookup
-    }
-
-    convenience init(
-        workerQueue: DispatchQueue, ttl: Duration, maxEntries: Int, now: @escaping @Sendable () -> UInt64,
-        lookup: @escaping @Sendable (String, UInt16) -> Result<[SocketAddress], UpstreamError> = {
-            Resolver.lookup(host: $0, port: $1)
-        }
-    ) {
-        self.init(workerQueue: workerQueue, ttl: ttl, maxEntries: maxEntries, maxLookups: Self.defaultMaxLookups,
-                  now: now, lookup: lookup)
     }
 
     /// Names cached now, expired ones included until the next insert prunes them.
