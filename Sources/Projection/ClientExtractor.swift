@@ -23,6 +23,12 @@ public struct ClientObject: Equatable, Sendable {
 
 /// Finds `data.Client` in an upstream body while validating the whole body.
 public enum ClientExtractor {
+    /// The most members `data.Client` may have. A Daftra client has about fifty;
+    /// the bound keeps a hostile upstream's `{"":0,"":0,…}` (one member per five
+    /// bytes, 56 bytes of ``ClientMember`` each) from turning an 8 MiB body into
+    /// about 100 MB of member list.
+    public static let maxClientMembers = 4_096
+
     /// Validates `document` as one JSON text and locates its `data.Client` object
     /// in the same pass.
     ///
@@ -108,6 +114,9 @@ public enum ClientExtractor {
             let documentedUTF8 = ClientFields.documentedUTF8
             var next = 0
             repeat {
+                guard members.count < maxClientMembers else {
+                    throw .invalidJSON(offset: scanner.position, reason: "more than \(maxClientMembers) members in data.Client")
+                }
                 let key = try scanner.scanKey()
                 let value = try scanner.scanValue()
                 let name: String

@@ -5,7 +5,8 @@
 /// from a well-formed body of the wrong shape.
 public enum ProjectionError: Error, Equatable, Sendable {
     /// The body is not one JSON text as RFC 8259 defines it, or it names
-    /// `data` or `data.Client` twice (which copy counts would be a guess).
+    /// `data` or `data.Client` twice (which copy counts would be a guess), or
+    /// its client has more than ``ClientExtractor/maxClientMembers`` members.
     ///
     /// `offset` is the byte offset where the scanner stopped; `reason` is a
     /// short fixed phrase, safe to log (it never quotes the body).

@@ -10,6 +10,20 @@ import Testing
         #expect(try project(envelope(expected)) == expected)
     }
 
+    /// A client of at most `maxClientMembers` members is fine; one more is refused
+    /// (a body of tiny repeated members would otherwise cost ~11x its size).
+    @Test func clientMembersAreBounded() throws {
+        let limit = ClientExtractor.maxClientMembers
+        let atLimit = "{" + Array(repeating: #""":0"#, count: limit).joined(separator: ",") + "}"
+        #expect(try extract(envelope(atLimit)).get().members.count == limit)
+        let over = "{" + Array(repeating: #""":0"#, count: limit + 1).joined(separator: ",") + "}"
+        guard case .failure(.invalidJSON(_, let reason)) = extract(envelope(over)) else {
+            Issue.record("a client of \(limit + 1) members was accepted")
+            return
+        }
+        #expect(reason.contains("members"))
+    }
+
     @Test func keyOrderIsUpstreamOrderAndUnknownMembersPassThrough() throws {
         let client = #"{"zeta":1,"email":"a@b.c","id":7,"language_code":"ar","photo":null,"alpha":[],"national_id":"29001011234567"}"#
         #expect(try project(envelope(client)) == client)

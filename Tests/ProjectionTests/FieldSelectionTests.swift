@@ -48,6 +48,17 @@ import Testing
         #expect(throws: FieldsError.malformed(reason: reason)) { try FieldSelection.parse(Substring(raw)) }
     }
 
+    /// Many undocumented names against a client with many members: each name is
+    /// judged by exact bytes, in request order (the check hashes the members once).
+    @Test func unknownFieldsAmongManyNamesAndMembers() throws {
+        let members = (0..<3_000).map { #""m\#($0)":\#($0)"# }.joined(separator: ",")
+        let client = try extract(envelope("{" + members + #","é":1}"#)).get()
+        let requested = (0..<1_000).map { $0.isMultiple(of: 3) ? "x\($0)" : "m\($0 * 3)" } + ["e%CC%81", "%C3%A9", "id"]
+        let selection = try FieldSelection.parse(Substring(requested.joined(separator: ",")))
+        let expected = (0..<1_000).filter { $0.isMultiple(of: 3) }.map { "x\($0)" } + ["e\u{301}"]
+        #expect(selection.unknownFields(in: client) == expected)
+    }
+
     @Test func unknownFieldsAreThoseNeitherDocumentedNorPresent() throws {
         let client = try extract(envelope(#"{"id":1,"language_code":"ar","é":2}"#)).get()
         let selection = try FieldSelection.parse("id,phone2,nonexistent,language_code,Email,e%CC%81,%C3%A9,other")
