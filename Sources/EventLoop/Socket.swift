@@ -52,6 +52,11 @@ public enum Socket {
             if reusePort {
                 try setOption(fd, level: SOL_SOCKET, name: SO_REUSEPORT, value: 1)
             }
+            if address.family == AF_INET6 {
+                // `::` takes IPv4 too (as mapped addresses) whatever the host's
+                // net.ipv6.bindv6only says; a specific IPv6 address is unaffected.
+                try setOption(fd, level: Int32(IPPROTO_IPV6), name: IPV6_V6ONLY, value: 0)
+            }
             _ = try address.withSockAddr { (sa, len) throws(SystemError) in
                 try blockingSyscall("bind(\(address))") { bind(fd, sa, len) }
             }

@@ -191,7 +191,11 @@ final class UpstreamConnection: ByteStreamDelegate, DeadlineWatcher, @unchecked 
         body = []
         head = nil
         var failure: UpstreamError?
-        switch encoding {
+        // Only a success's body is decoded. A refusal (401, 404, 429, 5xx) is
+        // answered from its status and headers, and a broken or unknown coding on
+        // its body must not turn it into an invalid response; its body is passed
+        // on as it came, with its Content-Encoding.
+        switch (200..<300).contains(h.status) ? encoding : nil {
         case nil, "identity":
             break
         case "gzip", "x-gzip":

@@ -62,7 +62,8 @@ public struct UpstreamRequest: Sendable {
     }
 }
 
-/// An upstream's answer, with the body already decoded from any gzip coding.
+/// An upstream's answer. A 2xx body is already decoded from any gzip coding; the
+/// body of any other status is as the origin sent it (see `Content-Encoding`).
 public struct UpstreamResponse: Sendable {
     public var status: Int
     public var headers: HTTPHeaders

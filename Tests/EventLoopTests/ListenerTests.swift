@@ -17,6 +17,20 @@ struct ListenerTests {
         return fd
     }
 
+    /// A socket on `::` clears IPV6_V6ONLY, so it takes IPv4 connections whatever
+    /// the host's default (net.ipv6.bindv6only) is.
+    @Test func theIPv6WildcardTakesIPv4Too() throws {
+        let fd = try Socket.listen(on: try #require(SocketAddress(ip: "::", port: 0)), backlog: 4, reusePort: false)
+        defer { close(fd) }
+        var only: Int32 = -1
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        #expect(getsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &only, &length) == 0)
+        #expect(only == 0)
+        let port = try Socket.localAddress(fd).port
+        let client = try connectedClient(to: try #require(SocketAddress(ip: "127.0.0.1", port: port)))
+        close(client)
+    }
+
     @Test func closingAcceptsTheBacklogSoConnectedClientsSeeAnEndNotAReset() throws {
         let loop = EventLoop(index: 0)
         let fd = try Socket.listen(on: try #require(SocketAddress(ip: "127.0.0.1", port: 0)), backlog: 16,
