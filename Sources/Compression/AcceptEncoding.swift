@@ -41,6 +41,15 @@ public enum AcceptEncoding {
         return weights.choice
     }
 
+    /// Whether the field lines refuse an uncompressed answer (`identity;q=0`, or
+    /// `*;q=0` without an identity entry): then gzip is the only acceptable form
+    /// even for a body too small to be worth compressing.
+    public static func refusesIdentity(_ fieldValues: [String]) -> Bool {
+        var weights = Weights()
+        for value in fieldValues { weights.add(value) }
+        return (weights.identity ?? weights.star) == 0
+    }
+
     /// Whether the answer should be gzip-compressed, for one combined field value.
     public static func prefersGzip(_ fieldValue: String) -> Bool {
         choose(fieldValue) == .gzip

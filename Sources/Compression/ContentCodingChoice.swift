@@ -4,7 +4,8 @@ public enum ContentCodingChoice: Hashable, Sendable {
     case gzip
     /// Send the body as it is.
     case identity
-    /// The client refused identity and does not accept gzip. A server may answer 406, or —
-    /// as RFC 9110 §12.5.3 also allows — ignore the header and send identity anyway.
+    /// The client refused identity and does not accept gzip. RFC 9110 §12.5.3 lets a server
+    /// answer 406 or ignore the header; the gateway answers 406 (a client that says so
+    /// cannot read an identity body).
     case notAcceptable
 }

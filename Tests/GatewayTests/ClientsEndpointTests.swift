@@ -150,6 +150,22 @@ struct ClientsEndpointTests {
         if status == 401 { #expect(r.header("WWW-Authenticate") == "Bearer") }
     }
 
+    /// A refusal's body is never shown, so a broken or unknown coding on it must
+    /// not turn the refusal into a 502: the status decides.
+    @Test(arguments: [("gzip", 404, 404), ("gzip", 401, 401), ("br", 429, 429), ("gzip", 403, 403)])
+    func upstreamRefusalsWithUndecodableBodiesKeepTheirStatus(coding: String, upstream: Int, status: Int) throws {
+        let body = "not \(coding) at all"
+        let raw = "HTTP/1.1 \(upstream) Refused\r\nContent-Encoding: \(coding)\r\nRetry-After: 3\r\n"
+            + "Content-Length: \(body.utf8.count)\r\n\r\n\(body)"
+        let h = try ClientsHarness { _ in .raw(Array(raw.utf8), thenClose: false) }
+        defer { h.stop() }
+        let r = try h.get("/clients/1")
+        #expect(r.status == status)
+        #expect(!r.text.contains("at all"))
+        if status == 401 { #expect(r.header("WWW-Authenticate") == "Bearer") }
+        if status == 429 { #expect(r.header("Retry-After") == "3") }
+    }
+
     @Test func upstream429WithoutRetryAfterStillSaysWhen() throws {
         let h = try ClientsHarness { _ in .json(status: 429, body: Array("{}".utf8)) }
         defer { h.stop() }
@@ -299,6 +315,28 @@ struct ClientsEndpointTests {
         let r = try h.get("/clients/1?fields=id", acmeBearer + [("Accept-Encoding", "gzip")])
         #expect(r.header("Content-Encoding") == nil)
         #expect(r.text == #"{"id":1}"#)
+    }
+
+    /// Refusing identity makes gzip the only form: even a small answer is compressed.
+    @Test func smallAnswersAreCompressedWhenIdentityIsRefused() throws {
+        let h = try ClientsHarness()
+        defer { h.stop() }
+        let r = try h.get("/clients/1?fields=id", acmeBearer + [("Accept-Encoding", "gzip, identity;q=0")])
+        #expect(r.status == 200)
+        #expect(r.header("Content-Encoding") == "gzip")
+        #expect(gunzip(r.body) == #"{"id":1}"#)
+    }
+
+    /// Refusing both codings the endpoint has is a 406, and nothing goes upstream.
+    @Test(arguments: ["identity;q=0", "*;q=0", "gzip;q=0, identity;q=0", "br, identity;q=0"])
+    func refusingEveryCodingIs406(acceptEncoding: String) throws {
+        let h = try ClientsHarness()
+        defer { h.stop() }
+        let r = try h.get("/clients/715", acmeBearer + [("Accept-Encoding", acceptEncoding)])
+        #expect(r.status == 406)
+        #expect(r.header("Vary") == "Accept-Encoding")
+        #expect(try problem(r)["type"] as? String == "urn:daftra-gateway:problem:not-acceptable")
+        #expect(h.fake.requests.isEmpty)
     }
 
     @Test func sequentialRequestsReuseOneUpstreamConnection() throws {

@@ -57,6 +57,12 @@ public final class ClientsEndpoint: Sendable {
             exchange.fail(vary(e))
             return
         }
+        let codings = exchange.request.head.headers.values("accept-encoding")
+        guard AcceptEncoding.choose(codings) != .notAcceptable else {
+            // Refused before any upstream call: the answer could only be identity or gzip.
+            exchange.fail(vary(GatewayError(.notAcceptable, "Accept-Encoding refuses both identity and gzip")))
+            return
+        }
         let access: TenantAccess
         switch tenantAccess(exchange) {
         case .success(let a): access = a
@@ -246,11 +252,12 @@ public final class ClientsEndpoint: Sendable {
         exchange.finish(status: 200, headers: headers, body: body, contentType: "application/json; charset=utf-8")
     }
 
-    /// The gzip member of `body` when the caller accepts gzip and the body is big enough.
+    /// The gzip member of `body` when the caller accepts gzip and the body is big
+    /// enough, or whatever its size when the caller refuses identity.
     private func gzipIfAccepted(_ exchange: RequestExchange, body: [UInt8]) -> [UInt8]? {
-        guard body.count >= settings.gzipMinBytes else { return nil }
         let values = exchange.request.head.headers.values("accept-encoding")
         guard !values.isEmpty, AcceptEncoding.choose(values) == .gzip else { return nil }
+        guard body.count >= settings.gzipMinBytes || AcceptEncoding.refusesIdentity(values) else { return nil }
         let loop = exchange.loop
         if encoders[loop] == nil {
             encoders[loop] = try? GzipEncoder(level: Int32(settings.gzipLevel))

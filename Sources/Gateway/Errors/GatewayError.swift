@@ -32,7 +32,6 @@ public struct GatewayError: Error, Equatable, Sendable {
         case upstreamInvalidResponse = "upstream-invalid-response"
         case upstreamBusy = "upstream-busy"
         case upstreamTimeout = "upstream-timeout"
-        case internalError = "internal-error"
 
         /// The table: status and title of each kind.
         public var row: (status: Int, title: String) {
@@ -65,7 +64,6 @@ public struct GatewayError: Error, Equatable, Sendable {
             case .upstreamInvalidResponse: return (502, "Invalid upstream response")
             case .upstreamBusy: return (503, "Upstream concurrency limit reached")
             case .upstreamTimeout: return (504, "Upstream timeout")
-            case .internalError: return (500, "Internal error")
             }
         }
 
