@@ -256,4 +256,76 @@ struct ConcurrencyLimiterTests {
         #expect(answers.withLock { $0 } == ["0:false", "1:true"])
         #expect(limiter.inUse == 1 && limiter.waiters == 0)
     }
+
+    @Test func aWaiterElsewhereIsNotOvertakenByAnArrivalOnTheReleasingLoop() async {
+        // The permit comes back on loop 0 (an upstream call finishing there), and
+        // loop 0 takes a new request for the same tenant before loop 1's drain can
+        // run: the older waiter on loop 1 must still get the permit.
+        let limiter = ConcurrencyLimiter(limit: 1, loops: loops)
+        #expect(limiter.tryAcquire())
+        let order = Locked<[String]>([])
+        loops[1].queue.sync {
+            limiter.acquire(on: loops[1], deadline: far) { ok in order.withLock { $0.append("1:\(ok)") } }
+        }
+        loops[1].execute { usleep(20_000) }
+        loops[0].queue.sync {
+            limiter.release()
+            limiter.acquire(on: loops[0], deadline: far) { ok in order.withLock { $0.append("0:\(ok)") } }
+        }
+        #expect(await eventually(timeout: .seconds(2)) { order.withLock { $0.count } >= 1 })
+        #expect(order.withLock { $0 } == ["1:true"])
+        limiter.release()
+        #expect(await eventually(timeout: .seconds(2)) { order.withLock { $0.count } == 2 })
+        #expect(order.withLock { $0 } == ["1:true", "0:true"])
+        limiter.release()
+        #expect(limiter.inUse == 0 && limiter.waiters == 0)
+    }
+
+    @Test func waitersOnFourLoopsAreServedInArrivalOrder() async {
+        let limiter = ConcurrencyLimiter(limit: 1, loops: loops)
+        #expect(limiter.tryAcquire())
+        let order = Locked<[Int]>([])
+        for n in 0..<12 {
+            let loop = loops[(n * 3) % loops.count]
+            loop.queue.sync {
+                limiter.acquire(on: loop, deadline: far) { ok in
+                    if ok { order.withLock { $0.append(n) } }
+                }
+            }
+        }
+        for served in 1...12 {
+            limiter.release()
+            #expect(await eventually(timeout: .seconds(2)) { order.withLock { $0.count } == served })
+        }
+        #expect(order.withLock { $0 } == Array(0..<12))
+        limiter.release()
+        #expect(limiter.inUse == 0)
+    }
+
+    @Test func loweringTheLimitCountsThePermitsHeld() {
+        let limiter = ConcurrencyLimiter(limit: 3, loops: [])
+        #expect(limiter.tryAcquire() && limiter.tryAcquire() && limiter.tryAcquire())
+        limiter.setLimit(1)
+        #expect(limiter.limit == 1 && limiter.inUse == 3)
+        limiter.release()
+        limiter.release()
+        #expect(!limiter.tryAcquire(), "two of three released: one still held, the limit is one")
+        limiter.release()
+        #expect(limiter.tryAcquire())
+        #expect(!limiter.tryAcquire())
+    }
+
+    @Test func raisingTheLimitServesWaitersAtOnce() async {
+        let limiter = ConcurrencyLimiter(limit: 1, loops: loops)
+        #expect(limiter.tryAcquire())
+        let granted = Atomic<Int>(0)
+        for loop in loops.prefix(2) {
+            loop.queue.sync {
+                limiter.acquire(on: loop, deadline: far) { ok in if ok { granted.add(1, ordering: .relaxed) } }
+            }
+        }
+        limiter.setLimit(3)
+        #expect(await eventually(timeout: .seconds(2)) { granted.load(ordering: .relaxed) == 2 })
+        #expect(limiter.inUse == 3 && limiter.waiters == 0)
+    }
 }

@@ -106,9 +106,23 @@ struct MetricsTests {
         ("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0g", false),
         ("00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", false),
         ("", false),
+        ("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-", false),
+        ("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-ab", false),
+        ("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-ab", true),
+        ("cc-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-what-the-future-holds", true),
+        ("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", true),
+        ("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x", false),
+        ("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01.ab", false),
+        ("ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-ab", false),
     ])
     func traceparentValidation(value: String, valid: Bool) {
-        #expect((TraceParent(header: value) != nil) == valid)
+        let parsed = TraceParent(header: value)
+        #expect((parsed != nil) == valid)
+        if let parsed {
+            // What goes upstream is always the version 00 form of the first four fields.
+            #expect(parsed.header == "00" + value.lowercased().dropFirst(2).prefix(53))
+            #expect(parsed.traceID == "4bf92f3577b34da6a3ce929d0e0e4736")
+        }
     }
 }
 

@@ -96,7 +96,7 @@ struct TenantRegistryTests {
         Case(line: 6, text: "\"upstream\": { \"apikey_env\": \"ACME_KEY\" },", path: "tenants[0].upstream.apikey_env",
              errorLine: 6, message: "environment variable ACME_KEY ends with a line break", environment: ["ACME_KEY": "k\n"]),
         Case(line: 6, text: "\"upstream\": { \"apikey_env\": \"1BAD\" },", path: "tenants[0].upstream.apikey_env", errorLine: 6,
-             message: "\"1BAD\" is not an environment variable name"),
+             message: "is not an environment variable name"),
         Case(line: 7, text: "\"consumer_keys_sha256\": [],", path: "tenants[0].consumer_keys_sha256", errorLine: 7,
              message: "must list at least one SHA-256 digest"),
         Case(line: 7, text: "\"consumer_keys_sha256\": [\"acme-key-1\"],", path: "tenants[0].consumer_keys_sha256[0]",
@@ -205,6 +205,23 @@ struct TenantRegistryTests {
             == "cannot open /x: No such file or directory")
     }
 
+    /// A token pasted where its variable's name belongs never reaches stderr or
+    /// the log, whether or not it happens to be a valid variable name.
+    @Test(arguments: ["a1b2c3d4e5f60718293a4b5c6d7e8f90", "A1B2C3D4E5F60718293A4B5C6D7E8F90",
+                      "eyJhbGciOiJIUzI1NiJ9_sig", "1f2e3d4c5b6a", "sk-live-12345"])
+    func pastedTokensAreNotEchoed(token: String) {
+        #expect {
+            try TenantRegistry.parse(
+                bytes: document(replacing: 6, with: "\"upstream\": { \"apikey_env\": \"\(token)\" },"), environment: [:])
+        } throws: { error in
+            let text = "\(error)"
+            return text.hasPrefix("tenants[0].upstream.apikey_env: ") && !text.contains(token)
+                && !text.contains(String(token.prefix(8)))
+        }
+        #expect(RegistryValidator.displayedName("ACME_TOKEN") == "ACME_TOKEN")
+        #expect(RegistryValidator.displayedName("GLOBEX_API_KEY2") == "GLOBEX_API_KEY2")
+    }
+
     @Test func credentialsFromTheEnvironment() throws {
         let registry = try TenantRegistry.parse(
             bytes: document(replacing: 6, with: "\"upstream\": { \"apikey_env\": \"ACME_KEY\" },"),
@@ -235,6 +252,17 @@ struct TenantRegistryTests {
         #expect(registry.lookup(consumerKey: "acme-demo-consumer-key-2")?.name == "acme")
         #expect(registry.lookup(consumerKey: "globex-demo-consumer-key-1")?.credential == .apikey("fake-globex-key"))
         #expect(registry.lookup(consumerKey: "FAKE-acme-token-replace-me") == nil)
+    }
+
+    /// A FIFO is refused at once: opening it must not wait for a writer (which
+    /// would hang start-up, or a reload while it holds the reload lock).
+    @Test(.timeLimit(.minutes(1))) func aFIFOIsRefusedWithoutWaitingForAWriter() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tenants-\(UUID().uuidString).fifo").path
+        try #require(mkfifo(path, 0o600) == 0)
+        defer { unlink(path) }
+        #expect(throws: RegistryError(path: "", message: "\(path) is not a regular file", line: nil)) {
+            try TenantRegistry.load(path: path, environment: [:])
+        }
     }
 
     @Test func loadReportsFileProblems() throws {
@@ -335,11 +363,12 @@ struct ConsumerKeyLookupTests {
 struct RegistryStoreTests {
     private let now: UInt64 = 1_000_000_000_000
 
-    private func registryText(acmeRate: Int = 1, withGlobex: Bool = true, acmeKeys: [String] = [RegistryKeys.acme1.1]) -> String {
+    private func registryText(acmeRate: Int = 1, acmeConcurrency: Int = 3, withGlobex: Bool = true,
+                              acmeKeys: [String] = [RegistryKeys.acme1.1]) -> String {
         let acme = """
             {"name": "acme", "subdomain": "acme", "upstream": {"bearer_token": "t"},
              "consumer_keys_sha256": [\(acmeKeys.map { "\"\($0)\"" }.joined(separator: ","))],
-             "rate_limit": {"per_second": \(acmeRate), "burst": 2}, "max_concurrent_upstream": 3}
+             "rate_limit": {"per_second": \(acmeRate), "burst": 2}, "max_concurrent_upstream": \(acmeConcurrency)}
             """
         let globex = """
             {"name": "globex", "subdomain": "globex", "upstream": {"apikey": "k"},
@@ -352,6 +381,25 @@ struct RegistryStoreTests {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("tenants-\(UUID().uuidString).json")
         try Data(text.utf8).write(to: file)
         return file.path
+    }
+
+    /// Tightening `max_concurrent_upstream` during an incident must hold at once:
+    /// the calls already in flight count against the new limit.
+    @Test func aChangedConcurrencyLimitCountsTheCallsInFlight() throws {
+        let store = RegistryStore(try TenantRegistry.parse(bytes: Array(registryText().utf8), environment: [:]), loops: [])
+        let limiter = try #require(store.current.resolved(named: "acme")?.concurrencyLimiter)
+        #expect(limiter.tryAcquire() && limiter.tryAcquire())
+        store.replace(with: try TenantRegistry.parse(bytes: Array(registryText(acmeConcurrency: 1).utf8), environment: [:]))
+        let tightened = try #require(store.current.resolved(named: "acme")?.concurrencyLimiter)
+        #expect(tightened.limit == 1 && tightened.inUse == 2)
+        #expect(!tightened.tryAcquire())
+        limiter.release()
+        #expect(!tightened.tryAcquire())
+        limiter.release()
+        #expect(tightened.tryAcquire())
+        store.replace(with: try TenantRegistry.parse(bytes: Array(registryText(acmeConcurrency: 2).utf8), environment: [:]))
+        #expect(store.current.resolved(named: "acme")?.concurrencyLimiter?.tryAcquire() == true)
+        #expect(store.current.resolved(named: "acme")?.concurrencyLimiter?.tryAcquire() == false)
     }
 
     @Test func reloadKeepsTheStateOfTenantsThatStay() throws {

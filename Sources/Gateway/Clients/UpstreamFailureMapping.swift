@@ -43,13 +43,37 @@ public enum UpstreamFailureMapping {
         }
     }
 
-    /// The upstream's `Retry-After` when it is a plausible value (delta-seconds or
-    /// an HTTP-date), else 1 second: a 429 always says when to come back.
+    /// The upstream's `Retry-After` when it is a plausible value (delta-seconds of
+    /// at least 1 and at most 10 digits, or an IMF-fixdate, RFC 9110 §10.2.3 and
+    /// §5.6.7), else 1 second: a 429 always says when to come back, and never "now"
+    /// (the gateway's own 429s say at least 1 too).
     static func retryAfter(_ headers: HTTPHeaders) -> String {
-        guard let value = headers.first("retry-after"), !value.isEmpty, value.utf8.count <= 40,
-              value.utf8.allSatisfy({ $0 >= 0x20 && $0 <= 0x7E }) else { return "1" }
-        if value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { return value }
-        // An IMF-fixdate is 29 characters ending in GMT.
-        return value.utf8.count == 29 && value.hasSuffix(" GMT") ? value : "1"
+        guard let value = headers.first("retry-after") else { return "1" }
+        let bytes = Array(value.utf8)
+        if !bytes.isEmpty, bytes.count <= 10, bytes.allSatisfy(isDigit) {
+            return bytes.contains { $0 != UInt8(ascii: "0") } ? value : "1"
+        }
+        return isIMFFixdate(bytes) ? value : "1"
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+
+    /// `Sun, 06 Nov 1994 08:49:37 GMT`: day name, day, month name, year, time, GMT.
+    static func isIMFFixdate(_ bytes: [UInt8]) -> Bool {
+        guard bytes.count == 29 else { return false }
+        func text(_ range: Range<Int>) -> String { String(decoding: bytes[range], as: UTF8.self) }
+        func digits(_ range: Range<Int>) -> Int? {
+            guard bytes[range].allSatisfy(isDigit) else { return nil }
+            return bytes[range].reduce(0) { $0 * 10 + Int($1 - 0x30) }
+        }
+        let days = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        guard days.contains(text(0..<3)), text(3..<5) == ", ", let day = digits(5..<7), (1...31).contains(day),
+              bytes[7] == 0x20, months.contains(text(8..<11)), bytes[11] == 0x20, digits(12..<16) != nil,
+              bytes[16] == 0x20, let hour = digits(17..<19), hour < 24, bytes[19] == UInt8(ascii: ":"),
+              let minute = digits(20..<22), minute < 60, bytes[22] == UInt8(ascii: ":"),
+              let second = digits(23..<25), second <= 60, text(25..<29) == " GMT"
+        else { return false }
+        return true
     }
 }

@@ -12,10 +12,12 @@ public final class ActiveRegistry: Sendable, CustomStringConvertible {
     private let buckets: [TokenBucket?]
     private let limiters: [ConcurrencyLimiter?]
 
-    /// Builds the state for `registry`, reusing `previous`'s bucket and limiter
-    /// for every tenant that has the same name and the same limit there. A tenant
-    /// whose limit changed starts afresh (a bucket sized for the old burst would
-    /// be wrong for the new one); tenants gone from the file lose theirs.
+    /// Builds the state for `registry`, reusing `previous`'s bucket for every
+    /// tenant that has the same name and the same rate limit there (a bucket sized
+    /// for the old burst would be wrong for a new one, so a changed rate limit
+    /// starts afresh), and its concurrency limiter for every tenant of the same
+    /// name, set to the new limit with the permits in use still counted. Tenants
+    /// gone from the file lose theirs.
     init(registry: TenantRegistry, generation: UInt64, previous: ActiveRegistry?, loops: [EventLoop]) {
         self.registry = registry
         self.generation = generation
@@ -33,7 +35,11 @@ public final class ActiveRegistry: Sendable, CustomStringConvertible {
                 buckets.append(nil)
             }
             if let limit = tenant.maxConcurrentUpstream {
-                if let limiter = old?.concurrencyLimiter, limiter.limit == limit {
+                if let limiter = old?.concurrencyLimiter {
+                    // Kept, not replaced, so requests in flight still count
+                    // against the new limit (a fresh limiter would let a tightened
+                    // limit be exceeded by everything already running).
+                    if limiter.limit != limit { limiter.setLimit(limit) }
                     limiters.append(limiter)
                 } else {
                     limiters.append(ConcurrencyLimiter(limit: limit, loops: loops))

@@ -2,37 +2,42 @@ import EventLoop
 import Synchronization
 
 /// A tenant's `max_concurrent_upstream`: at most `limit` upstream requests in
-/// flight over all loops; further requests wait, each until its own deadline.
+/// flight over all loops; further requests wait, each until its own deadline,
+/// and are served oldest first over all loops.
 ///
 /// Design:
-/// - `available` (atomic) counts free permits. When nobody waits, acquiring is
-///   one compare-and-swap on it — the fast path, no lock, no hop.
+/// - `available` (atomic) counts free permits (negative after a reload lowered
+///   the limit below what is in use). When nobody waits, acquiring is one
+///   compare-and-swap on it — the fast path, no lock, no hop.
 /// - A request that finds no permit parks on *its own loop*: every loop has a
-///   ``LimiterWaiters`` FIFO touched only on that loop, plus an atomic count of
-///   its waiters readable from anywhere.
-/// - ``release()`` (any thread) puts the permit back into `available` and then
-///   wakes one loop that has waiters (round robin); that loop's drain hands free
-///   permits to its waiters in FIFO order. A drain that finds its queue empty
-///   while a permit is still free passes the wake-up on, so a permit never
-///   stays unused while someone waits on another loop.
-/// - No lost wake-up: a waiter publishes itself (count increments) *before*
+///   ``LimiterWaiters`` FIFO touched only on that loop, plus atomics readable
+///   from anywhere: its waiter count and the ticket of its oldest waiter.
+///   Tickets come from one counter, so they order waiters over all loops.
+/// - Only the oldest waiter (the smallest published head ticket) may take a
+///   free permit while anyone waits. ``release()`` (any thread) puts the permit
+///   back into `available` and schedules a drain on the loop holding the oldest
+///   waiter. Without this, a request arriving on the releasing loop (which runs
+///   next there, before another loop's drain) would overtake waiters elsewhere
+///   every time, and those would starve until their deadlines.
+/// - A drain that cannot use a free permit (its head expired or is not the
+///   oldest) passes the wake-up on to the loop of the oldest, so a permit never
+///   stays unused while someone waits.
+/// - No lost wake-up: a waiter publishes itself (ticket, then count) *before*
 ///   re-checking `available`; a releaser adds to `available` *before* reading
-///   the counts. With sequentially consistent atomics either the waiter sees
+///   the tickets. With sequentially consistent atomics either the waiter sees
 ///   the permit or the releaser sees the waiter.
-/// - While anyone waits, newcomers do not take the fast path but queue too, so
-///   waiters are not starved by a stream of new requests.
+/// - While anyone waits, newcomers do not take the fast path but queue too.
 /// - Deadlines are checked by the loop's deadline sweep (so they fire up to one
 ///   sweep interval late) and when a drain reaches an expired waiter.
-///
-/// Order is FIFO per loop. Between loops it is best effort: wake-ups go round
-/// robin, and a request parking on another loop at the moment of a release may
-/// take that permit first (its re-check is what prevents lost wake-ups).
+/// - ``setLimit(_:)`` changes the limit in place (a registry reload), counting
+///   the permits already held against the new limit.
 public final class ConcurrencyLimiter: Sendable {
     /// The number of permits.
-    public let limit: Int
+    public var limit: Int { currentLimit.load(ordering: .sequentiallyConsistent) }
+    private let currentLimit: Atomic<Int>
     private let available: Atomic<Int>
     private let waiting = Atomic<Int>(0)
-    private let wakeCursor = Atomic<Int>(0)
+    private let nextTicket = Atomic<UInt64>(0)
     private let loops: [EventLoop]
     private let slots: [LimiterWaiters]
 
@@ -43,7 +48,7 @@ public final class ConcurrencyLimiter: Sendable {
         for (index, loop) in loops.enumerated() {
             precondition(loop.index == index, "loops must be indexed by their position")
         }
-        self.limit = limit
+        self.currentLimit = Atomic(limit)
         self.available = Atomic(limit)
         self.loops = loops
         self.slots = loops.map { LimiterWaiters(loop: $0) }
@@ -54,6 +59,17 @@ public final class ConcurrencyLimiter: Sendable {
 
     /// Requests currently waiting over all loops (a snapshot, for metrics).
     public var waiters: Int { waiting.load(ordering: .relaxed) }
+
+    /// Changes the number of permits. Permits held stay held: after lowering
+    /// the limit below them, nobody gets one until enough are released; after
+    /// raising it, waiters are served at once. Callable from any thread, by one
+    /// caller at a time (registry reloads are serialised).
+    public func setLimit(_ newLimit: Int) {
+        precondition(newLimit >= 1, "a concurrency limit needs at least one permit")
+        let old = currentLimit.exchange(newLimit, ordering: .sequentiallyConsistent)
+        available.add(newLimit - old, ordering: .sequentiallyConsistent)
+        if newLimit > old { wakeOldest() }
+    }
 
     /// Takes a permit if one is free and nobody is waiting; never waits.
     /// Callable from any thread.
@@ -81,7 +97,8 @@ public final class ConcurrencyLimiter: Sendable {
             return
         }
         let slot = slots[loop.index]
-        slot.append(LimiterWaiters.Waiter(deadline: deadline, granted: granted), owner: self)
+        let ticket = nextTicket.wrappingAdd(1, ordering: .sequentiallyConsistent).oldValue
+        slot.append(LimiterWaiters.Waiter(ticket: ticket, deadline: deadline, granted: granted), owner: self)
         waiting.add(1, ordering: .sequentiallyConsistent)
         // Re-check now that the waiter is visible: a release between the failed
         // fast path and the increments above did not see it.
@@ -93,7 +110,7 @@ public final class ConcurrencyLimiter: Sendable {
     public func release() {
         let before = available.add(1, ordering: .sequentiallyConsistent).oldValue
         assert(before < limit, "release without a matching acquire")
-        wakeOne()
+        wakeOldest()
     }
 
     // MARK: - Hand-over
@@ -109,21 +126,28 @@ public final class ConcurrencyLimiter: Sendable {
         return false
     }
 
-    /// Schedules a drain on the next loop (round robin) that has waiters.
-    private func wakeOne() {
-        guard waiting.load(ordering: .sequentiallyConsistent) > 0, !slots.isEmpty else { return }
-        let start = wakeCursor.wrappingAdd(1, ordering: .relaxed).oldValue
-        for offset in 0..<slots.count {
-            let index = Int(UInt(bitPattern: start &+ offset) % UInt(slots.count))
-            let slot = slots[index]
-            if slot.count > 0 {
-                loops[index].execute { self.drain(slot) }
-                return
+    /// The slot whose head waiter has the smallest ticket, if anyone waits.
+    private func oldestSlot() -> LimiterWaiters? {
+        var oldest: LimiterWaiters?
+        var smallest = UInt64.max
+        for slot in slots {
+            let ticket = slot.headTicket
+            if ticket < smallest {
+                smallest = ticket
+                oldest = slot
             }
         }
+        return oldest
     }
 
-    /// On the slot's loop: grants free permits to its waiters, oldest first.
+    /// Schedules a drain on the loop of the oldest waiter, if anyone waits.
+    private func wakeOldest() {
+        guard waiting.load(ordering: .sequentiallyConsistent) > 0, let slot = oldestSlot() else { return }
+        slot.loop.execute { self.drain(slot) }
+    }
+
+    /// On the slot's loop: grants free permits to its waiters, oldest first,
+    /// while its head is the oldest waiter of all loops.
     private func drain(_ slot: LimiterWaiters) {
         slot.loop.assertInLoop()
         let now = MonotonicClock.now()
@@ -134,15 +158,16 @@ public final class ConcurrencyLimiter: Sendable {
                 head.granted(false)
                 continue
             }
-            guard takePermit() else { break }
+            guard oldestSlot() === slot, takePermit() else { break }
             slot.removeFirst()
             waiting.subtract(1, ordering: .sequentiallyConsistent)
             head.granted(true)
         }
         slot.updateRegistration()
-        // Woken for a permit nobody here wanted any more (they expired): pass it on.
-        if slot.first == nil && available.load(ordering: .sequentiallyConsistent) > 0 {
-            wakeOne()
+        // A free permit this loop could not use (its waiters expired, or an older
+        // one waits elsewhere): hand the wake-up to the oldest.
+        if available.load(ordering: .sequentiallyConsistent) > 0, oldestSlot() !== slot {
+            wakeOldest()
         }
     }
 
@@ -153,6 +178,10 @@ public final class ConcurrencyLimiter: Sendable {
         slot.updateRegistration()
         for waiter in expired {
             waiter.granted(false)
+        }
+        // The oldest waiter may have been here; the next one may be elsewhere.
+        if !expired.isEmpty, available.load(ordering: .sequentiallyConsistent) > 0 {
+            wakeOldest()
         }
     }
 }

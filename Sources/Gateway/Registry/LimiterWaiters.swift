@@ -8,10 +8,13 @@ import Synchronization
 /// limiter alive (so parked requests still time out when a reload drops the
 /// tenant); when the queue empties both references go, leaving no cycle.
 // @unchecked Sendable: `queue`, `head`, `deadline`, `owner` and `registered` are
-// read and written only on `loop` (asserted in debug builds); `count` is atomic
-// and is the only member other threads read; `loop` is immutable.
+// read and written only on `loop` (asserted in debug builds); `count` and
+// `headTicket` are atomic and are the only members other threads read; `loop`
+// is immutable.
 final class LimiterWaiters: DeadlineWatcher, @unchecked Sendable {
     struct Waiter {
+        /// Its place in the limiter's order over all loops (smaller is older).
+        let ticket: UInt64
         let deadline: UInt64
         let granted: (Bool) -> Void
     }
@@ -19,6 +22,8 @@ final class LimiterWaiters: DeadlineWatcher, @unchecked Sendable {
     let loop: EventLoop
     /// Waiters in the queue; written on the loop, read by releasers anywhere.
     private let waiterCount = Atomic<Int>(0)
+    /// The oldest waiter's ticket (`.max` when empty); written on the loop, read anywhere.
+    private let publishedHead = Atomic<UInt64>(.max)
 
     // Loop-confined. The queue is an array consumed from `head`, compacted once
     // the consumed prefix dominates, so a burst of waiters costs no per-pop shifting.
@@ -35,6 +40,13 @@ final class LimiterWaiters: DeadlineWatcher, @unchecked Sendable {
     /// The number of waiters, readable from any thread.
     var count: Int { waiterCount.load(ordering: .sequentiallyConsistent) }
 
+    /// The oldest waiter's ticket, or `.max` when none waits; readable from any thread.
+    var headTicket: UInt64 { publishedHead.load(ordering: .sequentiallyConsistent) }
+
+    private func publishHead() {
+        publishedHead.store(head < queue.count ? queue[head].ticket : .max, ordering: .sequentiallyConsistent)
+    }
+
     /// The oldest waiter.
     var first: Waiter? {
         loop.assertInLoop()
@@ -46,6 +58,7 @@ final class LimiterWaiters: DeadlineWatcher, @unchecked Sendable {
     func append(_ waiter: Waiter, owner: ConcurrencyLimiter) {
         loop.assertInLoop()
         queue.append(waiter)
+        if queue.count - head == 1 { publishHead() }
         waiterCount.add(1, ordering: .sequentiallyConsistent)
         self.owner = owner
         deadline = min(deadline, waiter.deadline)
@@ -62,6 +75,7 @@ final class LimiterWaiters: DeadlineWatcher, @unchecked Sendable {
             queue.removeFirst(head)
             head = 0
         }
+        publishHead()
     }
 
     /// Removes and returns every waiter whose deadline is at or before `now`,
@@ -79,6 +93,7 @@ final class LimiterWaiters: DeadlineWatcher, @unchecked Sendable {
         }
         queue = kept
         head = 0
+        publishHead()
         deadline = kept.reduce(UInt64.max) { min($0, $1.deadline) }
         waiterCount.subtract(expired.count, ordering: .sequentiallyConsistent)
         return expired

@@ -10,7 +10,8 @@ enum RegistryFile {
     static func contents(path: String, maxBytes: Int) throws(RegistryError) -> [UInt8] {
         var fd: Int32
         repeat {
-            fd = open(path, O_RDONLY | O_CLOEXEC)
+            // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
+            fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         } while fd < 0 && errno == EINTR
         guard fd >= 0 else {
             throw failure("cannot open \(path)", errno: errno)

@@ -111,15 +111,18 @@ struct RegistryValidator {
         let value = try string(member.value, fieldPath)
         let secret: String
         if member.key.hasSuffix("_env") {
+            // An operator may paste the token itself here; it is echoed only when
+            // it reads as a conventional variable name (see `displayedName`).
+            let shown = Self.displayedName(value)
             guard isEnvironmentName(value) else {
                 throw RegistryError(fieldPath, member.value,
-                    "\"\(ConfigJSON.escapedForMessage(value))\" is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*)")
+                    "is not an environment variable name ([A-Za-z_][A-Za-z0-9_]*); not shown, as it may be the secret itself")
             }
             guard let fromEnvironment = environment[value] else {
-                throw RegistryError(fieldPath, member.value, "environment variable \(value) is not set")
+                throw RegistryError(fieldPath, member.value, "environment variable \(shown) is not set")
             }
             if let problem = credentialProblem(fromEnvironment, isBearer: member.key == "bearer_token_env") {
-                throw RegistryError(fieldPath, member.value, "environment variable \(value) \(problem)")
+                throw RegistryError(fieldPath, member.value, "environment variable \(shown) \(problem)")
             }
             secret = fromEnvironment
         } else {
@@ -236,6 +239,20 @@ struct RegistryValidator {
         guard let first = bytes.first, let last = bytes.last, bytes.count <= 63 else { return false }
         guard isLowerAlnum(first), isLowerAlnum(last) else { return false }
         return bytes.allSatisfy { isLowerAlnum($0) || $0 == UInt8(ascii: "-") }
+    }
+
+    /// `name` when it reads as a conventional variable name — upper-case words
+    /// joined by underscores (`ACME_TOKEN`), at most 64 bytes — which no random
+    /// token looks like; otherwise a placeholder, so a token pasted where its
+    /// variable's name belongs is never written to stderr or the log.
+    static func displayedName(_ name: String) -> String {
+        let words = name.split(separator: "_", omittingEmptySubsequences: false)
+        let conventional = name.utf8.count <= 64 && words.count >= 2
+            && words.allSatisfy { word in
+                guard let first = word.utf8.first, first >= 0x41, first <= 0x5A else { return false }
+                return word.utf8.allSatisfy { ($0 >= 0x41 && $0 <= 0x5A) || ($0 >= 0x30 && $0 <= 0x39) }
+            }
+        return conventional ? name : "(named here; not shown, as it does not look like a variable name and may be a secret)"
     }
 
     private func isEnvironmentName(_ name: String) -> Bool {
