@@ -86,8 +86,11 @@ extension GatewayOptions {
     }
 
     // MARK: One checker per kind of value
+    //
+    // Internal rather than private (all but readableFile) only so that the
+    // Fuzz package's FuzzConfiguration target can call each checker directly.
 
-    private static func listenAddress(
+    static func listenAddress(
         _ text: String
     ) throws(ConfigurationError) -> (String, GatewayConfiguration.AddressFamily) {
         var literal = text
@@ -105,7 +108,7 @@ extension GatewayOptions {
         )
     }
 
-    private static func integer(
+    static func integer(
         _ text: String, for option: String, in range: ClosedRange<Int>
     ) throws(ConfigurationError) -> Int {
         guard let value = AddressSyntax.decimal(text), range.contains(value) else {
@@ -119,7 +122,7 @@ extension GatewayOptions {
     /// How much longer than `--drain-delay` `--shutdown-timeout` must be.
     static let minimumShutdownRoom: Duration = .seconds(1)
 
-    private static func duration(
+    static func duration(
         _ text: String, for option: String, allowZero: Bool = false
     ) throws(ConfigurationError) -> Duration {
         let value: Duration
@@ -134,7 +137,7 @@ extension GatewayOptions {
         return value
     }
 
-    private static func domain(_ text: String) throws(ConfigurationError) -> String {
+    static func domain(_ text: String) throws(ConfigurationError) -> String {
         var name = AddressSyntax.asciiLowercased(text)
         if name.hasSuffix(".") { name.removeLast() }
         guard AddressSyntax.isDNSName(name) else {
@@ -146,7 +149,7 @@ extension GatewayOptions {
         return name
     }
 
-    private static func level(_ text: String) throws(ConfigurationError) -> Logger.Level {
+    static func level(_ text: String) throws(ConfigurationError) -> Logger.Level {
         guard let level = Logger.Level(rawValue: AddressSyntax.asciiLowercased(text)) else {
             throw .invalidValue(
                 text, for: "--log-level", "expected trace, debug, info, notice, warning, error or critical"
