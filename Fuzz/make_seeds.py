@@ -196,6 +196,51 @@ REGISTRY = {
     "deep": '{"tenants":' + "[" * 33 + "]" * 33 + "}",
 }
 
+# Lines: request-target, Host, X-Daftra-Subdomain, query name, route templates.
+GATEWAY_REQUEST = {
+    "clients": "/clients/42?fields=id,email\nacme.example.com\n\nfields",
+    "absolute-form": "http://acme.example.com:8080/clients/7?fields=id&x\nother.example.com",
+    "absolute-query-only": "http://acme.example.com?fields=/clients/1\nacme.example.com",
+    "subdomain-header": "/clients/1\nlocalhost:8080\nACME-2\nid",
+    "host-trailing-dot": "/healthz\nAcme.Example.Com.:443",
+    "ipv6-host": "/readyz?\n[::1]:8080\n\n",
+    "query-pairs": "/x?a&=1&&fields=&fields=id&a=b=c\n\n\na",
+    "templates": "/v1/7/items\n\n\n\n/v1/{id}/items\n/v1/{id}\n/{a}/{b}/{c}\n/",
+    "empty-segments": "//clients//42/\n\n\n\n/{x}/\n//",
+    "bearer": "Bearer tok-123\nbearer   x\nBEARER \nBearer",
+    "traceparent": "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    "traceparent-upper": "00-4BF92F3577B34DA6A3CE929D0E0E4736-00F067AA0BA902B7-01",
+    "traceparent-zero": "00-00000000000000000000000000000000-00f067aa0ba902b7-01\nff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+    "request-id": "req-" + "x" * 124 + "\n" + "y" * 129 + "\ncaf\u00e9",
+    "client-ids": "/clients/007\n\n\n\n123456789012345678\n1234567890123456789\n0",
+    "kelvin": "/clients/1\n\u212aacme.example.com\n\u212acme",
+}
+
+# Lines: first Retry-After, second Retry-After, upstream status.
+UPSTREAM_ANSWER = {
+    "delta": "120\n\n429",
+    "date": "Sun, 06 Nov 1994 08:49:37 GMT\n\n429",
+    "two-fields": "7\n8\n429",
+    "negative": "-1\n\n429",
+    "fraction": "1.5\n\n503",
+    "date-garbage": "xxxxxxxxxxxxxxxxxxxxxxxxx GMT\n\n429",
+    "date-bad-hour": "Sun, 06 Nov 1994 25:49:37 GMT",
+    "long": "1" * 41 + "\n\n429",
+    "control": "1\t2\n\n500",
+    "statuses": "\n\n404",
+}
+
+# One value per line; every line goes to every parser.
+CONFIGURATION = {
+    "durations": "250ms\n2s\n1m\n24h\n25h\n1.5s\n10\n-1s\n0s\n000000000001s\n86400000ms",
+    "hosts": "0.0.0.0\n127.0.0.1\n::\n[::1]\n::ffff:1.2.3.4\n01.2.3.4\n127.1\nfe80::1%eth0\n[1.2.3.4]",
+    "integers": "0\n65535\n65536\n007\n+1\n999999999999999999\n1000000",
+    "domains": "gateway.example.com\nGateway.Example.COM.\nlocalhost\na..b\n-a.b\nexample.123\n" + "a" * 64 + ".com",
+    "levels": "info\nWARNING\nnotice\nverbose\n",
+    "templates": "https://{subdomain}.daftra.com/api2\nhttp://127.0.0.1:9000/{subdomain}/api2\nHTTPS://{SUBDOMAIN}.Daftra.com/\nhttp://[::1]:8080/t/{subdomain}/",
+    "bad-templates": "https://api-{subdomain}.x.com\nhttps://{subdomain}\nhttp://u:p@{subdomain}.a.com\nftp://{subdomain}.a.com\nhttps://{subdomain}.a.com/./x\nhttps://{subdomain}.a.com:0\nhttps://{subdomain}.a.com/%zz",
+}
+
 write("http1-request", REQUESTS)
 write("http1-response", RESPONSES)
 write("chunked", CHUNKED)
@@ -205,3 +250,6 @@ write("fields", FIELDS)
 write("accept-encoding", ACCEPT_ENCODING)
 write("gzip", GZIP)
 write("registry", REGISTRY)
+write("gateway-request", GATEWAY_REQUEST)
+write("upstream-answer", UPSTREAM_ANSWER)
+write("configuration", CONFIGURATION)

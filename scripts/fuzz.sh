@@ -4,7 +4,8 @@
 #   scripts/fuzz.sh [seconds-per-target] [target...]
 #
 # Targets: http1-request http1-response chunked json projection fields
-#          accept-encoding gzip registry (default: all that build).
+#          accept-encoding gzip registry gateway-request upstream-answer
+#          configuration (default: all that build).
 # Seeds come from Fuzz/Corpus/<target>/ (read only); what libFuzzer finds
 # goes to the work corpus .build-fuzz/corpus/<target>/, kept between runs
 # (FUZZ_FRESH=1 empties it first). Crash inputs go to Fuzz/artifacts/.
@@ -39,6 +40,9 @@ declare -A product=(
     [accept-encoding]=FuzzAcceptEncoding
     [gzip]=FuzzGzip
     [registry]=FuzzRegistry
+    [gateway-request]=FuzzGatewayRequest
+    [upstream-answer]=FuzzUpstreamAnswer
+    [configuration]=FuzzConfiguration
 )
 declare -A dict=(
     [http1-request]=http.dict
@@ -49,8 +53,12 @@ declare -A dict=(
     [fields]=json.dict
     [accept-encoding]=accept-encoding.dict
     [registry]=registry.dict
+    [gateway-request]=gateway-request.dict
+    [upstream-answer]=upstream-answer.dict
+    [configuration]=configuration.dict
 )
-all=(http1-request http1-response chunked json projection fields accept-encoding gzip registry)
+all=(http1-request http1-response chunked json projection fields accept-encoding gzip registry
+    gateway-request upstream-answer configuration)
 targets=("$@")
 ((${#targets[@]})) || targets=("${all[@]}")
 for t in "${targets[@]}"; do

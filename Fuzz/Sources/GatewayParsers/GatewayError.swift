@@ -1,0 +1,1 @@
+../../../Sources/Gateway/Errors/GatewayError.swift

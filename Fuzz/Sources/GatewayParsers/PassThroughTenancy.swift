@@ -1,0 +1,1 @@
+../../../Sources/Gateway/Clients/PassThroughTenancy.swift

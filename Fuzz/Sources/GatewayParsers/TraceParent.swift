@@ -1,0 +1,1 @@
+../../../Sources/Gateway/Requests/TraceParent.swift

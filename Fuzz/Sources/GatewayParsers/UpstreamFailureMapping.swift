@@ -1,0 +1,1 @@
+../../../Sources/Gateway/Clients/UpstreamFailureMapping.swift
