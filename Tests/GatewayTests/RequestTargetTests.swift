@@ -18,6 +18,20 @@ struct RequestTargetTests {
         #expect(RequestTarget("http://gw.internal").path == "/")
     }
 
+    /// Found by FuzzGatewayRequest: the authority of an absolute-form target ends
+    /// at "?" too, so a "/" inside the query is not the path.
+    @Test func absoluteFormAuthorityEndsAtTheQuery() {
+        let t = RequestTarget("http://acme.example.com?fields=/clients/1")
+        #expect(t.path == "/")
+        #expect(t.query == "fields=/clients/1")
+        #expect(RequestTarget.authority(of: "http://acme.example.com?fields=/clients/1") == "acme.example.com")
+        let u = RequestTarget("http://gw.internal:8080?x=1&fields=id")
+        #expect(u.path == "/")
+        #expect(u.queryValue("fields") == "id")
+        #expect(RequestTarget("http://gw.internal?").path == "/")
+        #expect(RequestTarget("http://gw.internal?").query == "")
+    }
+
     @Test(arguments: [
         ("fields=id,email", "id,email"),
         ("a=1&fields=id&fields=name", "id"),  // the first one wins

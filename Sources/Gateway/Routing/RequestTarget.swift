@@ -5,23 +5,29 @@ public struct RequestTarget: Sendable, Equatable {
 
     public init(_ target: String) {
         var rest = Substring(target)
+        var absolute = false
         if rest.utf8.first != UInt8(ascii: "/"), let schemeEnd = rest.firstRange(of: "://") {
-            // absolute-form: drop scheme and authority.
+            // absolute-form: drop scheme and authority. The authority ends at the
+            // first "/" or "?" (RFC 3986 §3.2), as in authority(of:): cutting only
+            // at "/" took `http://a?x=/clients/1` for the path /clients/1.
             let afterAuthority = rest[schemeEnd.upperBound...]
-            rest = afterAuthority.firstIndex(of: "/").map { afterAuthority[$0...] } ?? "/"
+            rest = afterAuthority[(afterAuthority.firstIndex { $0 == "/" || $0 == "?" } ?? afterAuthority.endIndex)...]
+            absolute = true
         }
         // A byte search, and cuts on the UTF-8 view: "?" is ASCII, so the cuts
         // are Character boundaries, and Character indexing would cost a
         // grapheme-breaking step.
         let utf8 = rest.utf8
+        var path = rest
         if let offset = withContiguousBytes(utf8, { $0.firstIndex(of: UInt8(ascii: "?")) }) {
             let q = utf8.index(utf8.startIndex, offsetBy: offset)
             path = Substring(utf8[..<q])
             query = Substring(utf8[utf8.index(after: q)...])
         } else {
-            path = rest
             query = nil
         }
+        // An absolute-form target with an empty path means "/" (RFC 9112 §3.2.1).
+        self.path = absolute && path.isEmpty ? "/" : path
     }
 
     /// The authority of an absolute-form target (`http://a.example:8080/x` gives
