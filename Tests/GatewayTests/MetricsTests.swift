@@ -87,11 +87,11 @@ struct MetricsTests {
     @Test func aValidTraceparentGoesUpstreamAndIntoTheLog() throws {
         let h = try ClientsHarness()
         defer { h.stop() }
-        let tp = "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01"
+        let tp = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
         _ = try h.get("/clients/1", acmeBearer + [("traceparent", tp)])
         _ = try h.get("/clients/1", acmeBearer + [("traceparent", "00-00000000000000000000000000000000-00f067aa0ba902b7-01")])
         let sent = h.fake.requests
-        #expect(sent[0].headers.first("traceparent") == tp.lowercased())
+        #expect(sent[0].headers.first("traceparent") == tp)
         #expect(sent[1].headers.first("traceparent") == nil)
         let lines = try h.gateway.logLines().filter { $0["msg"] as? String == "request" }
         #expect(lines[0]["trace_id"] as? String == "4bf92f3577b34da6a3ce929d0e0e4736")
@@ -114,13 +114,18 @@ struct MetricsTests {
         ("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01x", false),
         ("01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01.ab", false),
         ("ff-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-ab", false),
+        // HEXDIGLC: an uppercase digit anywhere makes the value invalid.
+        ("00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01", false),
+        ("00-4bf92f3577b34da6a3ce929d0e0e4736-00F067AA0BA902B7-01", false),
+        ("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0A", false),
+        ("0A-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", false),
     ])
     func traceparentValidation(value: String, valid: Bool) {
         let parsed = TraceParent(header: value)
         #expect((parsed != nil) == valid)
         if let parsed {
             // What goes upstream is always the version 00 form of the first four fields.
-            #expect(parsed.header == "00" + value.lowercased().dropFirst(2).prefix(53))
+            #expect(parsed.header == "00" + value.dropFirst(2).prefix(53))
             #expect(parsed.traceID == "4bf92f3577b34da6a3ce929d0e0e4736")
         }
     }

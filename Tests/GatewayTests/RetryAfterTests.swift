@@ -31,6 +31,10 @@ import Testing
         ("Sun,  6 Nov 1994 08:49:37 GMT", "1"),
         ("Sun Nov  6 08:49:37 1994", "1"),
         ("7\r\nX-Evil: 1", "1"),
+        ("-1000000000000000000000000 GMT", "1"),
+        ("Sun, 00 Nov 1994 08:49:37 GMT", "1"),
+        ("Sun,_06 Nov 1994 08:49:37 GMT", "1"),
+        ("Sun, 06 Foo 1994 08:49:37 GMT", "1"),
     ]
 
     @Test(arguments: cases)
@@ -38,5 +42,10 @@ import Testing
         var headers = HTTPHeaders()
         if let upstream { headers.add(name: "Retry-After", value: upstream) }
         #expect(UpstreamFailureMapping.retryAfter(headers) == expected)
+    }
+
+    @Test func a429WithoutRetryAfterSaysOneSecond() {
+        let error = UpstreamFailureMapping.error(forStatus: 429, headers: HTTPHeaders())
+        #expect(error.headers.map(\.0) == ["Retry-After"] && error.headers.map(\.1) == ["1"])
     }
 }

@@ -35,11 +35,14 @@ func isIMFFixdate(_ v: [UInt8]) -> Bool {
 }
 
 /// The documented rule: the upstream's first Retry-After when it is
-/// delta-seconds (1–40 digits) or an HTTP-date (IMF-fixdate), else "1".
+/// delta-seconds (1–10 digits, not all zeros: never "now") or an HTTP-date
+/// (IMF-fixdate), else "1".
 func referenceRetryAfter(_ first: [UInt8]?) -> [UInt8] {
-    guard let first, !first.isEmpty, first.count <= 40 else { return bytes("1") }
-    if first.allSatisfy({ (0x30...0x39).contains($0) }) || isIMFFixdate(first) { return first }
-    return bytes("1")
+    guard let first, !first.isEmpty else { return bytes("1") }
+    if first.count <= 10, first.allSatisfy({ (0x30...0x39).contains($0) }), first.contains(where: { $0 != 0x30 }) {
+        return first
+    }
+    return isIMFFixdate(first) ? first : bytes("1")
 }
 
 func checkRetryAfter(_ values: [String], nameCase: Int) {
@@ -50,9 +53,10 @@ func checkRetryAfter(_ values: [String], nameCase: Int) {
     let got = bytes(UpstreamFailureMapping.retryAfter(headers))
     let expected = referenceRetryAfter(values.first.map(bytes))
     fuzzCheck(got == expected, "Retry-After \(values.map(bytes)): \(got), expected \(expected)")
-    // Whatever is sent on: 1–40 visible ASCII bytes, never negative, either
-    // delta-seconds or a date.
-    fuzzCheck((1...40).contains(got.count) && got.allSatisfy { (0x20...0x7E).contains($0) }, "unsafe value \(got)")
+    // Whatever is sent on: 1–29 visible ASCII bytes, never negative or zero,
+    // either delta-seconds or a date.
+    fuzzCheck((1...29).contains(got.count) && got.allSatisfy { (0x20...0x7E).contains($0) }, "unsafe value \(got)")
+    fuzzCheck(got.contains { $0 != 0x30 }, "Retry-After of zero \(got)")
     fuzzCheck(got.first != UInt8(ascii: "-"), "negative Retry-After \(got)")
     fuzzCheck(got.allSatisfy { (0x30...0x39).contains($0) } || isIMFFixdate(got),
               "Retry-After \(got) is neither delta-seconds nor an HTTP-date")

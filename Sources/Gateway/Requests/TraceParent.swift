@@ -1,19 +1,21 @@
 /// A W3C Trace Context `traceparent` header (version 00):
-/// `00-<32 hex trace-id>-<16 hex parent-id>-<2 hex flags>`. Only a valid one is
-/// passed upstream and logged; anything else is dropped, as the spec asks.
+/// `00-<32 hex trace-id>-<16 hex parent-id>-<2 hex flags>`, every hex digit
+/// lowercase (the spec's HEXDIGLC: a value with an uppercase digit is invalid
+/// and "vendors MUST ignore" it). Version ff and all-zero ids are invalid too.
+/// Only a valid one is passed upstream and logged; anything else is dropped,
+/// as the spec asks.
 ///
 /// A later version (01–fe) may append fields after the flags (§3.2.4): its first
 /// four fields are read when the 56th character is `-`, and what goes upstream
 /// is those fields as version 00, the version this gateway speaks.
 public struct TraceParent: Sendable, Equatable {
-    /// The header value to send on, lower-cased, as version 00.
+    /// The header value to send on, as version 00.
     public let header: String
     /// The 32 hex digits of the trace id (the log's `trace_id`).
     public let traceID: String
 
     public init?(header value: String) {
-        let v = value.lowercased()
-        let bytes = Array(v.utf8)
+        let bytes = Array(value.utf8)
         // version(2) - trace-id(32) - parent-id(16) - flags(2)
         guard bytes.count >= 55, bytes[2] == 0x2D, bytes[35] == 0x2D, bytes[52] == 0x2D else { return nil }
         func hex(_ range: Range<Int>) -> Bool {
