@@ -25,6 +25,10 @@ extension FakeDaftra {
         /// Declares `Content-Length: declaredLength`, sends `sendBytes` of the body,
         /// then resets the connection (`SO_LINGER` 0).
         case resetMidBody(status: Int, declaredLength: Int, sendBytes: [UInt8])
+        /// Sends `bytes` and resets the connection (`SO_LINGER` 0) at once, with no
+        /// pause between: on loopback the bytes and the reset reach the peer
+        /// together, usually before it is scheduled to read the bytes.
+        case resetRightAfter([UInt8])
         /// Exactly these bytes (garbage, bad framing, ...); closes afterwards if asked,
         /// else reads the next request.
         case raw([UInt8], thenClose: Bool)
@@ -154,6 +158,10 @@ enum FakeWire {
             _ = write(fd, head(status: status, headers: fields) + sendBytes)
             // Let the bytes leave before the reset discards whatever is still queued.
             _ = core.sleep(seconds: 0.02)
+            return .reset
+
+        case .resetRightAfter(let bytes):
+            _ = write(fd, bytes)
             return .reset
 
         case .raw(let bytes, let thenClose):

@@ -125,9 +125,20 @@ struct ClientsEndpointTests {
         try c.send("GET /clients/1 HTTP/1.1\r\nHost: Acme.gw.example.com:8080\r\nAuthorization: Bearer t\r\n\r\n")
         #expect(try c.readResponse().status == 200)
         #expect(h.fake.requests.last?.target == "/acme/api2/clients/1.json")
+        #expect(h.fake.requests.count == 1)
+        // A Host outside the base domain names no tenant: 400, and nothing goes upstream.
         let other = try RawClient(port: h.port)
         try other.send("GET /clients/1 HTTP/1.1\r\nHost: elsewhere.example.org\r\nAuthorization: Bearer t\r\n\r\n")
-        #expect(try other.readResponse().status == 400)
+        let outside = try other.readResponse()
+        #expect(outside.status == 400)
+        #expect(try problem(outside)["type"] as? String == "urn:daftra-gateway:problem:missing-subdomain")
+        // The look-alike suffix without the dot is outside too.
+        let lookalike = try RawClient(port: h.port)
+        try lookalike.send("GET /clients/1 HTTP/1.1\r\nHost: acmegw.example.com\r\nAuthorization: Bearer t\r\n\r\n")
+        let r = try lookalike.readResponse()
+        #expect(r.status == 400)
+        #expect(try problem(r)["type"] as? String == "urn:daftra-gateway:problem:missing-subdomain")
+        #expect(h.fake.requests.count == 1, "\(h.fake.requests.map(\.target))")
     }
 
     static let upstreamStatuses: [(Int, Int, String)] = [
@@ -206,17 +217,17 @@ struct ClientsEndpointTests {
     /// A reset arriving with the answer's first bytes must be seen at once (502),
     /// not after the upstream timeout (504): libdispatch may deliver such an
     /// event once and drop the fd, so the channel has to read on to the reset.
-    /// This fake's timing does not reliably put bytes and reset in one event (the
-    /// test passes without the fix too); scripts/abuse.py's upstream scenario,
-    /// which found the bug, does, and reports any reset answered with 504.
+    /// The fake sends the bytes and resets with no pause, so on loopback both are
+    /// queued at the gateway before it reads (scripts/abuse.py's upstream
+    /// scenario, which found the bug, does the same under load).
     @Test func resetsArrivingWithTheAnswerAreSeenAtOnce() throws {
-        let h = try ClientsHarness { _ in
-            .resetMidBody(status: 200, declaredLength: 400, sendBytes: Array(#"{"code":200,"data":{"Client":{"id":1"#.utf8))
-        }
+        let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 400\r\n\r\n"
+        let h = try ClientsHarness { _ in .resetRightAfter(Array((head + #"{"code":200,"data":{"Client":{"id":1"#).utf8)) }
         defer { h.stop() }
         var statuses: [Int] = []
         for _ in 0..<30 { statuses.append(try h.get("/clients/1").status) }
         #expect(statuses.allSatisfy { $0 == 502 }, "\(statuses)")
+        #expect(h.fake.requests.count >= 30)
     }
 
     @Test func unreachableUpstreamIs502() throws {
@@ -377,26 +388,43 @@ struct ClientsEndpointTests {
     }
 
     @Test func logsCarryTheRequestAndNeverACredential() throws {
-        let h = try ClientsHarness()
+        // The upstream takes at least 200 ms: upstream_ms must show it.
+        let h = try ClientsHarness { request in .delay(0.2, then: FakeDaftra.daftra(request)) }
         defer { h.stop() }
-        _ = try h.get("/clients/715?fields=id", [
+        let first = try h.get("/clients/715?fields=id", [
             ("X-Daftra-Subdomain", "acme"), ("Authorization", "Bearer SUPER-SECRET-TOKEN"),
             ("apikey", "ANOTHER-SECRET-KEY"), ("Accept-Encoding", "gzip"),
         ])
-        _ = try h.get("/clients/715", [("X-Daftra-Subdomain", "acme"), ("apikey", "ANOTHER-SECRET-KEY"),
-                                       ("Accept-Encoding", "gzip")])
+        let last = try h.get("/clients/715", [("X-Daftra-Subdomain", "acme"), ("apikey", "ANOTHER-SECRET-KEY"),
+                                              ("Accept-Encoding", "gzip")])
+        #expect(first.status == 200 && last.status == 200)
+        // logLines() flushes the sink first, so the file holds every line written.
+        let lines = try h.gateway.logLines().filter { $0["msg"] as? String == "request" }
         let text = try String(contentsOfFile: h.gateway.logPath, encoding: .utf8)
         #expect(!text.contains("SUPER-SECRET-TOKEN"))
         #expect(!text.contains("ANOTHER-SECRET-KEY"))
-        let lines = try h.gateway.logLines().filter { $0["msg"] as? String == "request" }
+        // The check above covered the last request: its line is in the file.
         #expect(lines.count == 2)
+        #expect(lines.map { $0["request_id"] as? String } == [first.header("X-Request-Id"), last.header("X-Request-Id")])
         #expect(lines[0]["tenant"] as? String == "acme")
         #expect(lines[0]["upstream_status"] as? Int == 200)
-        #expect(lines[0]["upstream_ms"] is Double || lines[0]["upstream_ms"] is Int)
+        for line in lines {
+            let upstreamMS = jsonNumber(line["upstream_ms"]) ?? -1
+            let durationMS = jsonNumber(line["duration_ms"]) ?? -1
+            #expect(upstreamMS >= 190 && upstreamMS < 5_000, "upstream_ms \(upstreamMS) for a 200 ms upstream")
+            #expect(durationMS >= upstreamMS, "duration_ms \(durationMS) includes upstream_ms \(upstreamMS)")
+        }
         #expect(lines[0]["gzip"] as? Bool == false)
         #expect(lines[1]["gzip"] as? Bool == true)
         #expect(lines[0]["path"] as? String == "/clients/715")
     }
+}
+
+/// A JSON number as JSONSerialization hands it back (an integer or not).
+func jsonNumber(_ value: Any?) -> Double? {
+    if let d = value as? Double { return d }
+    if let i = value as? Int { return Double(i) }
+    return nil
 }
 
 /// Decompresses a gzip member with the system's gzip.
