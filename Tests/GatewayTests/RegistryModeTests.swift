@@ -136,15 +136,23 @@ struct RegistryModeTests {
     @Test func rateLimitIs429WithHeadersAndDoesNotTouchOtherTenants() throws {
         let h = try RegistryHarness(TenantsFile.standard(acmeRate: #", "rate_limit": {"per_second": 0.5, "burst": 3}"#))
         defer { h.stop() }
-        for _ in 0..<3 {
-            #expect(try h.get("/clients/1", key: "acme-consumer-key").status == 200)
+        let start = Date()
+        for expectedRemaining in [2, 1, 0] {
+            let r = try h.get("/clients/1", key: "acme-consumer-key")
+            #expect(r.status == 200)
+            #expect(r.header("RateLimit-Remaining") == "\(expectedRemaining)")
         }
         let limited = try h.get("/clients/1", key: "acme-consumer-key")
+        let elapsed = Date().timeIntervalSince(start)
         #expect(limited.status == 429)
-        #expect(Int(limited.header("Retry-After") ?? "") ?? 0 >= 1)
         #expect(limited.header("RateLimit-Limit") == "3")
         #expect(limited.header("RateLimit-Remaining") == "0")
-        #expect(limited.header("RateLimit-Reset") != nil)
+        // 3 tokens refilled at 0.5/s: the three taken refill 6 s after the first
+        // was taken, and the next token 2 s after it; `elapsed` has passed since.
+        let reset = try #require(Int(limited.header("RateLimit-Reset") ?? ""))
+        #expect(reset <= 6 && Double(reset) >= 6 - elapsed, "RateLimit-Reset \(reset) after \(elapsed)s")
+        let retryAfter = try #require(Int(limited.header("Retry-After") ?? ""))
+        #expect(retryAfter <= 2 && Double(retryAfter) >= max(1, 2 - elapsed), "Retry-After \(retryAfter) after \(elapsed)s")
         // Another tenant is not slowed by acme's limit.
         for _ in 0..<10 {
             #expect(try h.get("/clients/1", key: "globex-consumer-key").status == 200)
@@ -163,7 +171,9 @@ struct RegistryModeTests {
         #expect(missing.status == 404)
         #expect(missing.header("RateLimit-Limit") == "3")
         #expect(missing.header("RateLimit-Remaining") == "2")
-        #expect(missing.header("RateLimit-Reset") != nil)
+        // One token of a full bucket taken, refilled at 0.5/s: full again in 2 s.
+        #expect(missing.header("RateLimit-Reset") == "2")
+        #expect(missing.header("Retry-After") == nil)
     }
 
     @Test func concurrencyLimitMakesRequestsWaitThen503() throws {
@@ -208,14 +218,22 @@ struct RegistryModeTests {
         defer { h.stop() }
         let failures = Atomic<Int>(0)
         let done = Atomic<Bool>(false)
+        let successes = Locked<[Int]>([0, 0, 0, 0])
         let group = DispatchGroup()
-        for _ in 0..<4 {
+        for worker in 0..<4 {
             onThread(group) {
-                guard let c = try? RawClient(port: h.port) else { return }
+                guard let c = try? RawClient(port: h.port) else {
+                    failures.add(1, ordering: .relaxed)
+                    return
+                }
                 while !done.load(ordering: .relaxed) {
                     do {
                         try c.send("GET /clients/1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer acme-consumer-key\r\n\r\n")
-                        if try c.readResponse().status != 200 { failures.add(1, ordering: .relaxed) }
+                        if try c.readResponse().status == 200 {
+                            successes.withLock { $0[worker] += 1 }
+                        } else {
+                            failures.add(1, ordering: .relaxed)
+                        }
                     } catch {
                         failures.add(1, ordering: .relaxed)
                         return
@@ -223,6 +241,9 @@ struct RegistryModeTests {
                 }
             }
         }
+        // Every worker is sending before the first reload.
+        #expect(RawClientWait.until { successes.withLock { $0.allSatisfy { $0 > 0 } } })
+        let beforeReload = successes.withLock { $0 }
         // A new key for acme, then an invalid file, while requests run.
         let rotated = TenantsFile.standard().replacingOccurrences(
             of: TenantsFile.digest("globex-consumer-key"), with: TenantsFile.digest("globex-new-key"))
@@ -235,6 +256,9 @@ struct RegistryModeTests {
         done.store(true, ordering: .relaxed)
         group.wait()
         #expect(failures.load(ordering: .relaxed) == 0)
+        // Requests really ran across both reloads, on every connection.
+        let afterReload = successes.withLock { $0 }
+        #expect(zip(beforeReload, afterReload).allSatisfy { $0 < $1 }, "before \(beforeReload), after \(afterReload)")
         // The invalid file kept the previous registry.
         #expect(try h.get("/clients/1", key: "globex-new-key").status == 200)
         #expect(try h.get("/clients/1", key: "globex-consumer-key").status == 401)
@@ -248,15 +272,22 @@ struct RegistryModeTests {
     @Test func logsNameTheTenantAndNeverAKeyOrCredential() throws {
         let h = try RegistryHarness()
         defer { h.stop() }
-        _ = try h.get("/clients/1", key: "acme-consumer-key")
-        _ = try h.get("/clients/1", key: "globex-consumer-key")
-        _ = try h.get("/clients/1", key: "wrong-consumer-key")
+        #expect(try h.get("/clients/1", key: "acme-consumer-key").status == 200)
+        #expect(try h.get("/clients/1", key: "globex-consumer-key").status == 200)
+        let last = try h.get("/clients/1", key: "wrong-consumer-key")
+        #expect(last.status == 401)
+        // logLines() flushes the sink first, so the file holds every line written.
+        let lines = try h.gateway.logLines().filter { $0["msg"] as? String == "request" }
         let text = try String(contentsOfFile: h.gateway.logPath, encoding: .utf8)
         for secret in ["acme-consumer-key", "globex-consumer-key", "wrong-consumer-key", "ACME-UPSTREAM-SECRET",
                        "GLOBEX-UPSTREAM-KEY"] {
             #expect(!text.contains(secret), "\(secret) leaked into the logs")
         }
-        let tenants = try h.gateway.logLines().filter { $0["msg"] as? String == "request" }.map { $0["tenant"] as? String }
+        // The check covered the last request, the refused key's: its line is there.
+        #expect(lines.count == 3)
+        let lastLine = lines.first { $0["request_id"] as? String == last.header("X-Request-Id") }
+        #expect(lastLine?["status"] as? Int == 401)
+        let tenants = lines.map { $0["tenant"] as? String }
         #expect(tenants.contains("acme-co") && tenants.contains("globex"))
     }
 
