@@ -9,13 +9,22 @@ import Testing
     /// handler already on its way still runs. That handler must find the loop
     /// gone, not read a destroyed one (which traps: the whole process dies).
     @Test func loopsReleasedWhileTheirSweepFiresDoNotTrap() {
+        var swept = 0
         for _ in 0..<400 {
             var loop: EventLoop? = EventLoop(index: 0, sweepInterval: .milliseconds(1))
-            // Let the timer start and fire a few times, then drop the loop from a
-            // thread that is not the loop's, the timer still armed.
-            usleep(UInt32.random(in: 1_000...3_000))
-            #expect(loop?.index == 0)
+            // Let the timer fire (a sweep sets the heartbeat `isResponsive` reads;
+            // before the first one it reads 0, far more than 10 s ago), then a
+            // little longer, and drop the loop from a thread that is not the
+            // loop's, the timer still armed.
+            let end = MonotonicClock.now() + 2_000_000_000
+            while loop?.isResponsive(tolerance: 10_000_000_000) == false, MonotonicClock.now() < end {
+                usleep(200)
+            }
+            if loop?.isResponsive(tolerance: 10_000_000_000) == true { swept += 1 }
+            usleep(UInt32.random(in: 0...2_000))
             loop = nil
         }
+        // The race was really run: the timer was firing each time the loop went.
+        #expect(swept == 400)
     }
 }

@@ -12,6 +12,8 @@ final class GatewayProcess: @unchecked Sendable {
     private let stderrPipe = Pipe()
     private let lock = NSLock()
     private var stdoutText = ""
+    private var stderrText = ""
+    private let stderrIsLive: Bool
 
     /// The executable next to the test bundle in the build folder.
     static var executable: URL {
@@ -20,7 +22,10 @@ final class GatewayProcess: @unchecked Sendable {
         return me.deletingLastPathComponent().appendingPathComponent("daftra-gateway")
     }
 
-    init(_ arguments: [String], environment: [String: String] = [:]) throws {
+    /// - Parameter liveStderr: collect stderr while the process runs (read it
+    ///   with ``stderrSoFar``) instead of once it has exited (``stderr()``).
+    init(_ arguments: [String], environment: [String: String] = [:], liveStderr: Bool = false) throws {
+        stderrIsLive = liveStderr
         process.executableURL = Self.executable
         process.arguments = arguments
         var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("GATEWAY_") }
@@ -33,7 +38,20 @@ final class GatewayProcess: @unchecked Sendable {
             guard let self, !data.isEmpty else { return }
             self.lock.withLock { self.stdoutText += String(decoding: data, as: UTF8.self) }
         }
+        if liveStderr {
+            stderrPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
+                let data = handle.availableData
+                guard let self, !data.isEmpty else { return }
+                self.lock.withLock { self.stderrText += String(decoding: data, as: UTF8.self) }
+            }
+        }
         try process.run()
+    }
+
+    /// What the process wrote to stderr so far (with `liveStderr` only).
+    var stderrSoFar: String {
+        precondition(stderrIsLive, "stderrSoFar needs liveStderr: true")
+        return lock.withLock { stderrText }
     }
 
     /// Stops reading the process's stdout, as a stalled log collector would: once
@@ -82,6 +100,17 @@ final class GatewayProcess: @unchecked Sendable {
             return nil
         }
         return process.terminationStatus
+    }
+
+    /// Whether the process is still running after `seconds`, checked all along
+    /// (an exit in between is caught, not only the state at the end).
+    func staysRunning(seconds: Double) -> Bool {
+        let end = Date().addingTimeInterval(seconds)
+        while Date() < end {
+            guard process.isRunning else { return false }
+            usleep(10_000)
+        }
+        return process.isRunning
     }
 
     func signal(_ number: Int32) {
