@@ -78,7 +78,7 @@ let package = Package(
         .testTarget(
             name: "GatewayTests",
             dependencies: [
-                "Gateway", "EventLoop", "HTTP1", "HTTPServer", "GatewayTestSupport",
+                "Gateway", "EventLoop", "HTTP1", "HTTPServer", "Upstream", "GatewayTestSupport",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict
