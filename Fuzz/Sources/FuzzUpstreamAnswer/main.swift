@@ -98,14 +98,14 @@ public func fuzzUpstreamAnswer(_ start: UnsafePointer<UInt8>?, _ count: Int) -> 
     checkRetryAfter([], nameCase: 0)
     checkRetryAfter([whole], nameCase: choices.upTo(2))
     checkRetryAfter(Array(lines.prefix(2)), nameCase: choices.upTo(2))
-    // Every date the gateway itself would write, and every whole number, is kept.
+    // Every date the gateway itself would write, and every whole number of 1-10 digits, is kept.
     let seconds = Int64(truncatingIfNeeded: choices.next() % 400_000_000_000) - 60_000_000_000
     let date = String(decoding: HTTPDate.format(epochSeconds: seconds), as: UTF8.self)
     if (0...9999).contains(HTTPDate.civil(fromDays: seconds / 86_400).year) {
         checkRetryAfter([date], nameCase: 0)
         fuzzCheck(UpstreamFailureMapping.retryAfter(HTTPHeaders([("Retry-After", date)])) == date, "date \(date) dropped")
     }
-    let delta = String(choices.next() >> choices.upTo(63))
+    let delta = String(choices.next() % 9_999_999_999 + 1)
     fuzzCheck(UpstreamFailureMapping.retryAfter(HTTPHeaders([("Retry-After", delta)])) == delta, "delta \(delta) dropped")
 
     let status = lines.count > 2 ? Int(lines[2]) ?? choices.upTo(999) : choices.upTo(999)
