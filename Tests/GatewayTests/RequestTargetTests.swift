@@ -46,6 +46,19 @@ struct RequestTargetTests {
         #expect(RequestTarget("/c?" + query).queryValue("fields") == Substring(value))
     }
 
+    @Test(arguments: [
+        ("a=1&fields=id&fields=name", ["id", "name"]),
+        ("fields=id&x=fields&fields&fields=a=b&", ["id", "", "a=b"]),
+        ("fields=id", ["id"]),
+        ("x=1", []),
+        ("fields=1&fields=2&fields=3", ["1", "2", "3"]),
+    ])
+    func queryValuesFindsEveryParameterInOrder(query: String, values: [String]) {
+        let target = RequestTarget("/c?" + query)
+        #expect(target.queryValues("fields") == values.map { Substring($0) })
+        #expect(target.queryValues("fields", limit: 2) == values.prefix(2).map { Substring($0) })
+    }
+
     @Test(arguments: ["", "field=id", "fieldss=id", "Fields=id", "xfields=id", "a=fields", "a=1&b=fields=id"])
     func queryValueIsAbsentWithoutAnExactName(query: String) {
         #expect(RequestTarget("/c?" + query).queryValue("fields") == nil)

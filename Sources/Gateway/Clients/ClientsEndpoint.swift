@@ -186,7 +186,11 @@ public final class ClientsEndpoint: Sendable {
 
     /// Parses `?fields=`; absent means every member.
     static func fields(_ exchange: RequestExchange) -> Result<FieldSelection?, GatewayError> {
-        guard let raw = exchange.target.queryValue("fields") else { return .success(nil) }
+        let values = exchange.target.queryValues("fields")
+        guard let first = values.first else { return .success(nil) }
+        // `fields` given more than once names the union (`?fields=id&fields=email`),
+        // as query lists usually read, rather than silently only the first.
+        let raw = values.count == 1 ? first : Substring(values.joined(separator: ","))
         do throws(FieldsError) {
             return .success(try FieldSelection.parse(raw))
         } catch {

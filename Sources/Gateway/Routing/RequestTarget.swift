@@ -44,26 +44,41 @@ public struct RequestTarget: Sendable, Equatable {
     /// The raw (still percent-encoded) value of the first query parameter `name`,
     /// matched byte for byte.
     public func queryValue(_ name: String) -> Substring? {
-        guard let query else { return nil }
+        queryValues(name, limit: 1).first
+    }
+
+    /// The raw (still percent-encoded) values of every query parameter `name`,
+    /// in order, matched byte for byte; at most `limit` of them.
+    public func queryValues(_ name: String, limit: Int = .max) -> [Substring] {
+        guard let query, limit > 0 else { return [] }
         // Bytes, not Characters: no Unicode comparison and no array of pairs per
         // request; and on the bytes in place, because walking a Substring's UTF-8
         // view index by index cost several times more. `&` and `=` are ASCII, so
         // every cut falls on a scalar boundary.
         let utf8 = query.utf8
         let found = withContiguousBytes(utf8) { bytes in
-            withContiguousBytes(name.utf8) { name in Self.valueRange(named: name, in: bytes) }
+            withContiguousBytes(name.utf8) { name in
+                var ranges: [Range<Int>] = []
+                var from = 0
+                while ranges.count < limit, let range = Self.valueRange(named: name, in: bytes, from: from) {
+                    ranges.append(range)
+                    from = range.upperBound + 1
+                }
+                return ranges
+            }
         }
-        guard let found else { return nil }
-        let start = utf8.index(utf8.startIndex, offsetBy: found.lowerBound)
-        let end = utf8.index(start, offsetBy: found.count)
-        return Substring(utf8[start..<end])
+        return found.map { range in
+            let start = utf8.index(utf8.startIndex, offsetBy: range.lowerBound)
+            let end = utf8.index(start, offsetBy: range.count)
+            return Substring(utf8[start..<end])
+        }
     }
 
     /// The offsets of the value of the first `name=value` (or bare `name`) among
-    /// the `&`-separated pairs of `query`.
+    /// the `&`-separated pairs of `query` that start at or after `from`.
     private static func valueRange(named name: UnsafeBufferPointer<UInt8>,
-                                   in query: UnsafeBufferPointer<UInt8>) -> Range<Int>? {
-        var start = 0
+                                   in query: UnsafeBufferPointer<UInt8>, from: Int) -> Range<Int>? {
+        var start = from
         while start < query.count {
             let end = query[start...].firstIndex(of: UInt8(ascii: "&")) ?? query.count
             let pair = query[start..<end]
