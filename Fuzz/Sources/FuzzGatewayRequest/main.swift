@@ -325,8 +325,7 @@ public func fuzzGatewayRequest(_ start: UnsafePointer<UInt8>?, _ count: Int) -> 
     guard let start else { return 0 }
     let input = fuzzInput(start, count)
     var choices = input.withUnsafeBytes { FuzzChoices($0) }
-    let whole = String(decoding: input, as: UTF8.self)
-    let lines = input.split(separator: 0x0A, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+    let (whole, lines) = fuzzText(input)
     func line(_ i: Int) -> String? { i < lines.count ? lines[i] : nil }
 
     let names = ["fields", "id", "", "a"] + [line(3)].compactMap { $0 }

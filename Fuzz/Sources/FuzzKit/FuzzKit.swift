@@ -121,3 +121,10 @@ public func fuzzInput(_ start: UnsafePointer<UInt8>, _ count: Int) -> [UInt8] {
     Array(UnsafeRawBufferPointer(start: start, count: count))
 }
 
+/// The input as text for targets that read header-like values: the whole of it,
+/// and its lines (cut at LF, kept when empty), each decoded as UTF-8 with
+/// invalid bytes replaced, as a header value reaching a `String` would be.
+public func fuzzText(_ input: [UInt8]) -> (whole: String, lines: [String]) {
+    let lines = input.split(separator: 0x0A, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+    return (String(decoding: input, as: UTF8.self), lines)
+}
