@@ -66,9 +66,17 @@ public final class ConcurrencyLimiter: Sendable {
     /// caller at a time (registry reloads are serialised).
     public func setLimit(_ newLimit: Int) {
         precondition(newLimit >= 1, "a concurrency limit needs at least one permit")
-        let old = currentLimit.exchange(newLimit, ordering: .sequentiallyConsistent)
-        available.add(newLimit - old, ordering: .sequentiallyConsistent)
-        if newLimit > old { wakeOldest() }
+        let old = currentLimit.load(ordering: .sequentiallyConsistent)
+        // The free permits never exceed the limit a concurrent release reads:
+        // lowering takes permits away first, raising publishes the limit first.
+        if newLimit < old {
+            available.subtract(old - newLimit, ordering: .sequentiallyConsistent)
+            currentLimit.store(newLimit, ordering: .sequentiallyConsistent)
+        } else if newLimit > old {
+            currentLimit.store(newLimit, ordering: .sequentiallyConsistent)
+            available.add(newLimit - old, ordering: .sequentiallyConsistent)
+            wakeOldest()
+        }
     }
 
     /// Takes a permit if one is free and nobody is waiting; never waits.
