@@ -293,6 +293,8 @@ struct ClientsEndpointTests {
         #expect(try h.get("/clients/7?fields=id,city").text == #"{"id":7}"#)
         // fields given twice names the union, still in upstream order.
         #expect(try h.get("/clients/7?fields=extra_key&fields=id").text == #"{"id":7,"extra_key":{"z":1}}"#)
+        // An escaped unreserved character in the parameter's name is that character.
+        #expect(try h.get("/clients/7?f%69elds=id").text == #"{"id":7}"#)
         // A name neither documented nor present is a 400 naming it.
         let bad = try h.get("/clients/7?fields=id,nosuch,other")
         #expect(bad.status == 400)

@@ -41,6 +41,11 @@ struct RequestTargetTests {
         ("fields=a=b", "a=b"),  // only the first = separates
         ("fields=%2C", "%2C"),  // still percent-encoded
         ("x=1&fields=last", "last"),
+        // RFC 3986 §6.2.2.2: an escaped unreserved character is that character.
+        ("f%69elds=id", "id"),
+        ("%66%69%65%6C%64%73=a", "a"),
+        ("fi%65%6cds=b", "b"),
+        ("f%69eld%73", ""),
     ])
     func queryValueFindsTheFirstParameter(query: String, value: String) {
         #expect(RequestTarget("/c?" + query).queryValue("fields") == Substring(value))
@@ -59,7 +64,8 @@ struct RequestTargetTests {
         #expect(target.queryValues("fields", limit: 2) == values.prefix(2).map { Substring($0) })
     }
 
-    @Test(arguments: ["", "field=id", "fieldss=id", "Fields=id", "xfields=id", "a=fields", "a=1&b=fields=id"])
+    @Test(arguments: ["", "field=id", "fieldss=id", "Fields=id", "xfields=id", "a=fields", "a=1&b=fields=id",
+                      "fie%lds=id", "fields%=id", "f%2569elds=id", "%46ields=id", "fields%3D=id", "f%69eld=id", "f%6"])
     func queryValueIsAbsentWithoutAnExactName(query: String) {
         #expect(RequestTarget("/c?" + query).queryValue("fields") == nil)
         #expect(RequestTarget("/c").queryValue("fields") == nil)

@@ -68,11 +68,32 @@ func referenceTarget(_ t: [UInt8]) -> (path: [UInt8], query: [UInt8]?, authority
 }
 
 /// The first `name=value` (or bare `name`) among the non-empty `&`-separated pairs.
+/// A pair's name with every escape of an unreserved character (RFC 3986 §2.3)
+/// decoded; other bytes, other escapes included, as they are.
+func normalisedName(_ raw: ArraySlice<UInt8>) -> [UInt8] {
+    let unreserved = Set(Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~".utf8))
+    var out: [UInt8] = []
+    var i = raw.startIndex
+    while i < raw.endIndex {
+        if raw[i] == UInt8(ascii: "%"), raw.endIndex - i >= 3,
+           let decoded = UInt8(String(decoding: raw[(i + 1)...(i + 2)], as: UTF8.self), radix: 16),
+           raw[(i + 1)...(i + 2)].allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x46).contains($0) || (0x61...0x66).contains($0) }),
+           unreserved.contains(decoded) {
+            out.append(decoded)
+            i += 3
+        } else {
+            out.append(raw[i])
+            i += 1
+        }
+    }
+    return out
+}
+
 func referenceQueryValue(_ query: [UInt8]?, _ name: [UInt8]) -> [UInt8]? {
     guard let query else { return nil }
     for pair in query.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
         let equals = pair.firstIndex(of: UInt8(ascii: "="))
-        guard Array(pair[..<(equals ?? pair.endIndex)]) == name else { continue }
+        guard normalisedName(pair[..<(equals ?? pair.endIndex)]) == name else { continue }
         return equals.map { Array(pair[($0 + 1)...]) } ?? []
     }
     return nil

@@ -42,13 +42,13 @@ public struct RequestTarget: Sendable, Equatable {
     }
 
     /// The raw (still percent-encoded) value of the first query parameter `name`,
-    /// matched byte for byte.
+    /// matched byte for byte but for escaped unreserved characters.
     public func queryValue(_ name: String) -> Substring? {
         queryValues(name, limit: 1).first
     }
 
     /// The raw (still percent-encoded) values of every query parameter `name`,
-    /// in order, matched byte for byte; at most `limit` of them.
+    /// in order, matched as ``queryValue(_:)`` matches; at most `limit` of them.
     public func queryValues(_ name: String, limit: Int = .max) -> [Substring] {
         guard let query, limit > 0 else { return [] }
         // Bytes, not Characters: no Unicode comparison and no array of pairs per
@@ -83,12 +83,55 @@ public struct RequestTarget: Sendable, Equatable {
             let end = query[start...].firstIndex(of: UInt8(ascii: "&")) ?? query.count
             let pair = query[start..<end]
             let equals = pair.firstIndex(of: UInt8(ascii: "="))
-            if start < end, pair[..<(equals ?? end)].elementsEqual(name) {
+            if start < end, Self.name(pair[..<(equals ?? end)], equals: name) {
                 guard let equals else { return end..<end }
                 return (equals + 1)..<end
             }
             start = end + 1
         }
         return nil
+    }
+
+    /// Whether a pair's raw name is `name`, reading a percent-encoded unreserved
+    /// character as the character (RFC 3986 §2.3, §6.2.2.2: `f%69elds` is
+    /// `fields`); any other byte, escapes of reserved characters included, must match.
+    private static func name(_ raw: Slice<UnsafeBufferPointer<UInt8>>, equals name: UnsafeBufferPointer<UInt8>) -> Bool {
+        var i = raw.startIndex
+        var j = 0
+        while i < raw.endIndex {
+            guard j < name.count else { return false }
+            var byte = raw[i]
+            var width = 1
+            if byte == UInt8(ascii: "%"), raw.endIndex - i >= 3,
+               let high = hexValue(raw[i + 1]), let low = hexValue(raw[i + 2]), isUnreserved(high << 4 | low) {
+                byte = high << 4 | low
+                width = 3
+            }
+            guard byte == name[j] else { return false }
+            i += width
+            j += 1
+        }
+        return j == name.count
+    }
+
+    private static func hexValue(_ byte: UInt8) -> UInt8? {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+
+    /// RFC 3986 §2.3: ALPHA / DIGIT / "-" / "." / "_" / "~".
+    private static func isUnreserved(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+             UInt8(ascii: "_"), UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
     }
 }
