@@ -328,4 +328,27 @@ struct ConcurrencyLimiterTests {
         #expect(await eventually(timeout: .seconds(2)) { granted.load(ordering: .relaxed) == 2 })
         #expect(limiter.inUse == 3 && limiter.waiters == 0)
     }
+
+    /// Reloads change the limit while calls start and end on other threads: once
+    /// they stop, nothing is held and exactly the limit is free (and no debug
+    /// assertion trips on the way; the window the old one had is too narrow for
+    /// this test to hit reliably).
+    @Test func limitChangesRacingReleasesKeepTheCount() {
+        let limiter = ConcurrencyLimiter(limit: 4, loops: [])
+        let group = DispatchGroup()
+        for _ in 0..<2 {
+            DispatchQueue.global().async(group: group) {
+                for _ in 0..<100_000 where limiter.tryAcquire() { limiter.release() }
+            }
+        }
+        DispatchQueue.global().async(group: group) {
+            for n in 0..<100_000 { limiter.setLimit([1, 4, 2, 8][n % 4]) }
+        }
+        group.wait()
+        limiter.setLimit(4)
+        #expect(limiter.inUse == 0)
+        var free = 0
+        while limiter.tryAcquire() { free += 1 }
+        #expect(free == 4)
+    }
 }

@@ -193,9 +193,8 @@ struct RegistryModeTests {
         group.wait()
         #expect(results.withLock { $0 } == [200, 200])
         // Calls that hang hold the only permit for the whole upstream timeout each.
-        // Of three sent 100 ms apart, the first holds it to the timeout, one of the
-        // two waiting gets it next (loops are served round robin, so not
-        // necessarily the older), and the other waits past its bound: 503.
+        // Of three sent 100 ms apart, the first holds it to the timeout, the older
+        // of the two waiting gets it next, and the other waits past its bound: 503.
         let statuses = Locked<[Int]>([])
         for _ in 0..<3 {
             onThread(group) {
@@ -252,7 +251,12 @@ struct RegistryModeTests {
         #expect(RawClientWait.until { (try? h.get("/clients/1", key: "globex-new-key").status) == 200 })
         try h.file.replace(with: "{ not json")
         h.gateway.app.reloadRegistry(environment: [:])
-        usleep(300_000)
+        // The reload runs on the worker queue: wait for its verdict, not a fixed time.
+        #expect(RawClientWait.until {
+            let text = (try? RawClient.get("/metrics", port: h.port).text) ?? ""
+            return (try? PrometheusExposition(text))?.value("gateway_config_reloads_total", ["result": "failure"]) == 1
+        })
+        usleep(100_000)
         done.store(true, ordering: .relaxed)
         group.wait()
         #expect(failures.load(ordering: .relaxed) == 0)

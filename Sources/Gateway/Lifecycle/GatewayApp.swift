@@ -212,14 +212,15 @@ public final class GatewayApp: Sendable {
         let metrics = self.metrics
         group.workerQueue.async {
             switch store.reload(path: path, environment: environment) {
+            // Logged, then counted: whoever sees the count can find the line.
             case .success(let tenants):
-                metrics.reloaded(success: true)
                 logger.notice("tenant registry reloaded", metadata: ["tenants": .stringConvertible(tenants)])
+                metrics.reloaded(success: true)
             case .failure(let error):
-                metrics.reloaded(success: false)
                 logger.error("tenant registry reload failed; the previous registry stays", metadata: [
                     "reason": .string(error.description),
                 ])
+                metrics.reloaded(success: false)
             }
         }
     }

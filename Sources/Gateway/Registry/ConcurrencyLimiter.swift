@@ -36,6 +36,9 @@ public final class ConcurrencyLimiter: Sendable {
     public var limit: Int { currentLimit.load(ordering: .sequentiallyConsistent) }
     private let currentLimit: Atomic<Int>
     private let available: Atomic<Int>
+    /// Permits held, counted apart from `available`: `limit - available` is no
+    /// snapshot while ``setLimit(_:)`` moves both, and the release check needs one.
+    private let held = Atomic<Int>(0)
     private let waiting = Atomic<Int>(0)
     private let nextTicket = Atomic<UInt64>(0)
     private let loops: [EventLoop]
@@ -55,7 +58,7 @@ public final class ConcurrencyLimiter: Sendable {
     }
 
     /// Permits currently held (a snapshot, for metrics).
-    public var inUse: Int { limit - available.load(ordering: .relaxed) }
+    public var inUse: Int { held.load(ordering: .relaxed) }
 
     /// Requests currently waiting over all loops (a snapshot, for metrics).
     public var waiters: Int { waiting.load(ordering: .relaxed) }
@@ -66,17 +69,9 @@ public final class ConcurrencyLimiter: Sendable {
     /// caller at a time (registry reloads are serialised).
     public func setLimit(_ newLimit: Int) {
         precondition(newLimit >= 1, "a concurrency limit needs at least one permit")
-        let old = currentLimit.load(ordering: .sequentiallyConsistent)
-        // The free permits never exceed the limit a concurrent release reads:
-        // lowering takes permits away first, raising publishes the limit first.
-        if newLimit < old {
-            available.subtract(old - newLimit, ordering: .sequentiallyConsistent)
-            currentLimit.store(newLimit, ordering: .sequentiallyConsistent)
-        } else if newLimit > old {
-            currentLimit.store(newLimit, ordering: .sequentiallyConsistent)
-            available.add(newLimit - old, ordering: .sequentiallyConsistent)
-            wakeOldest()
-        }
+        let old = currentLimit.exchange(newLimit, ordering: .sequentiallyConsistent)
+        available.add(newLimit - old, ordering: .sequentiallyConsistent)
+        if newLimit > old { wakeOldest() }
     }
 
     /// Takes a permit if one is free and nobody is waiting; never waits.
@@ -116,8 +111,10 @@ public final class ConcurrencyLimiter: Sendable {
     /// Gives a permit back. Callable from any thread, once per `granted(true)`
     /// or successful ``tryAcquire()``.
     public func release() {
-        let before = available.add(1, ordering: .sequentiallyConsistent).oldValue
-        assert(before < limit, "release without a matching acquire")
+        // Every holder counted itself in `held` before it could release.
+        let before = held.subtract(1, ordering: .relaxed).oldValue
+        assert(before > 0, "release without a matching acquire")
+        available.add(1, ordering: .sequentiallyConsistent)
         wakeOldest()
     }
 
@@ -128,7 +125,10 @@ public final class ConcurrencyLimiter: Sendable {
         while current > 0 {
             let (exchanged, original) = available.compareExchange(
                 expected: current, desired: current - 1, ordering: .sequentiallyConsistent)
-            if exchanged { return true }
+            if exchanged {
+                held.add(1, ordering: .relaxed)
+                return true
+            }
             current = original
         }
         return false
