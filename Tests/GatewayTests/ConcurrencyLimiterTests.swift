@@ -129,16 +129,20 @@ struct ConcurrencyLimiterTests {
         let limiter = ConcurrencyLimiter(limit: 1, loops: loops)
         #expect(limiter.tryAcquire())
         let loop = loops[2]
-        let started = MonotonicClock.now()
         let finishedAt = Atomic<UInt64>(0)
         let answer = Atomic<Int>(0)
-        loop.queue.sync {
+        let started = loop.queue.sync { () -> UInt64 in
+            let started = MonotonicClock.now()
             limiter.acquire(on: loop, deadline: started + 30_000_000) { ok in
                 finishedAt.store(MonotonicClock.now(), ordering: .relaxed)
                 answer.store(ok ? 1 : 2, ordering: .sequentiallyConsistent)
             }
+            // Still waiting when acquire returns: checked on the loop, where the
+            // sweep cannot have run since (a loaded CI machine may take longer
+            // than the deadline to come back to the test).
+            #expect(answer.load(ordering: .relaxed) == 0)
+            return started
         }
-        #expect(answer.load(ordering: .relaxed) == 0)
         #expect(await eventually { answer.load(ordering: .sequentiallyConsistent) != 0 })
         #expect(answer.load(ordering: .relaxed) == 2)
         #expect(finishedAt.load(ordering: .relaxed) - started >= 30_000_000)
