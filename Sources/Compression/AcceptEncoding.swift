@@ -45,9 +45,14 @@ public enum AcceptEncoding {
     /// `*;q=0` without an identity entry): then gzip is the only acceptable form
     /// even for a body too small to be worth compressing.
     public static func refusesIdentity(_ fieldValues: [String]) -> Bool {
+        negotiate(fieldValues).refusesIdentity
+    }
+
+    /// ``choose(_:)-([String])`` and ``refusesIdentity(_:)`` from one reading of the field lines.
+    public static func negotiate(_ fieldValues: [String]) -> (choice: ContentCodingChoice, refusesIdentity: Bool) {
         var weights = Weights()
         for value in fieldValues { weights.add(value) }
-        return (weights.identity ?? weights.star) == 0
+        return (weights.choice, (weights.identity ?? weights.star) == 0)
     }
 
     /// Whether the answer should be gzip-compressed, for one combined field value.

@@ -186,10 +186,11 @@ public final class ClientsEndpoint: Sendable {
 
     /// Parses `?fields=`; absent means every member.
     static func fields(_ exchange: RequestExchange) -> Result<FieldSelection?, GatewayError> {
-        let values = exchange.target.queryValues("fields")
-        guard let first = values.first else { return .success(nil) }
+        // Most requests name no fields: they pay one scan and no array.
+        guard let first = exchange.target.queryValue("fields") else { return .success(nil) }
         // `fields` given more than once names the union (`?fields=id&fields=email`),
         // as query lists usually read, rather than silently only the first.
+        let values = exchange.target.queryValues("fields")
         let raw = values.count == 1 ? first : Substring(values.joined(separator: ","))
         do throws(FieldsError) {
             return .success(try FieldSelection.parse(raw))
@@ -260,8 +261,11 @@ public final class ClientsEndpoint: Sendable {
     /// enough, or whatever its size when the caller refuses identity.
     private func gzipIfAccepted(_ exchange: RequestExchange, body: [UInt8]) -> [UInt8]? {
         let values = exchange.request.head.headers.values("accept-encoding")
-        guard !values.isEmpty, AcceptEncoding.choose(values) == .gzip else { return nil }
-        guard body.count >= settings.gzipMinBytes || AcceptEncoding.refusesIdentity(values) else { return nil }
+        guard !values.isEmpty else { return nil }
+        let negotiated = AcceptEncoding.negotiate(values)
+        guard negotiated.choice == .gzip, body.count >= settings.gzipMinBytes || negotiated.refusesIdentity else {
+            return nil
+        }
         let loop = exchange.loop
         if encoders[loop] == nil {
             encoders[loop] = try? GzipEncoder(level: Int32(settings.gzipLevel))

@@ -44,34 +44,39 @@ public struct RequestTarget: Sendable, Equatable {
     /// The raw (still percent-encoded) value of the first query parameter `name`,
     /// matched byte for byte but for escaped unreserved characters.
     public func queryValue(_ name: String) -> Substring? {
-        queryValues(name, limit: 1).first
+        guard let query else { return nil }
+        // Bytes, not Characters: no Unicode comparison and no array of pairs per
+        // request; and on the bytes in place, because walking a Substring's UTF-8
+        // view index by index cost several times more. `&` and `=` are ASCII, so
+        // every cut falls on a scalar boundary.
+        let found = withContiguousBytes(query.utf8) { bytes in
+            withContiguousBytes(name.utf8) { name in Self.valueRange(named: name, in: bytes, from: 0) }
+        }
+        return found.map { Self.slice(query, $0) }
     }
 
     /// The raw (still percent-encoded) values of every query parameter `name`,
     /// in order, matched as ``queryValue(_:)`` matches; at most `limit` of them.
     public func queryValues(_ name: String, limit: Int = .max) -> [Substring] {
         guard let query, limit > 0 else { return [] }
-        // Bytes, not Characters: no Unicode comparison and no array of pairs per
-        // request; and on the bytes in place, because walking a Substring's UTF-8
-        // view index by index cost several times more. `&` and `=` are ASCII, so
-        // every cut falls on a scalar boundary.
-        let utf8 = query.utf8
-        let found = withContiguousBytes(utf8) { bytes in
+        return withContiguousBytes(query.utf8) { bytes in
             withContiguousBytes(name.utf8) { name in
-                var ranges: [Range<Int>] = []
+                var values: [Substring] = []
                 var from = 0
-                while ranges.count < limit, let range = Self.valueRange(named: name, in: bytes, from: from) {
-                    ranges.append(range)
+                while values.count < limit, let range = Self.valueRange(named: name, in: bytes, from: from) {
+                    values.append(Self.slice(query, range))
                     from = range.upperBound + 1
                 }
-                return ranges
+                return values
             }
         }
-        return found.map { range in
-            let start = utf8.index(utf8.startIndex, offsetBy: range.lowerBound)
-            let end = utf8.index(start, offsetBy: range.count)
-            return Substring(utf8[start..<end])
-        }
+    }
+
+    /// The bytes `range` of `query` (cut on ASCII boundaries, see ``queryValue(_:)``).
+    private static func slice(_ query: Substring, _ range: Range<Int>) -> Substring {
+        let utf8 = query.utf8
+        let start = utf8.index(utf8.startIndex, offsetBy: range.lowerBound)
+        return Substring(utf8[start..<utf8.index(start, offsetBy: range.count)])
     }
 
     /// The offsets of the value of the first `name=value` (or bare `name`) among
