@@ -63,6 +63,22 @@ public struct JSONLogHandler: LogHandler {
         withLine(event, seconds: now.seconds, milliseconds: now.milliseconds) { _ = sink.append($0) }
     }
 
+    /// Whether this handler adds nothing of its own to a line: no metadata, no
+    /// metadata provider, no label. A record's line is then the record alone,
+    /// which ``AccessLog`` may write without going through a `Logger`.
+    public var writesRecordsAlone: Bool {
+        metadata.isEmpty && metadataProvider == nil && !includeLabel
+    }
+
+    /// Writes `record`'s line at `level` with `message`, as ``log(event:)``
+    /// writes an event that carries only the record (no level check: the caller
+    /// made it).
+    func writeRecordLine(_ record: AccessLogRecord, level: Logger.Level, message: String) {
+        let now = RFC3339Timestamp.now()
+        Self.withRecordLine(record, level: level, message: message, seconds: now.seconds,
+                            milliseconds: now.milliseconds) { _ = sink.append($0) }
+    }
+
     /// The line for `event` at the given instant, newline included.
     func render(_ event: LogEvent, seconds: Int64, milliseconds: Int) -> [UInt8] {
         withLine(event, seconds: seconds, milliseconds: milliseconds) { Array($0) }
@@ -78,22 +94,30 @@ public struct JSONLogHandler: LogHandler {
         // temporary memory, not an array. The cast is to the concrete type: a
         // cast to a protocol looks the conformance up, which was a third of this
         // function's cost when profiled.
-        if metadata.isEmpty, metadataProvider == nil, event.error == nil, !includeLabel,
+        if writesRecordsAlone, event.error == nil,
            let explicit = event.metadata, explicit.count == 1,
            explicit.keys[explicit.startIndex] == Self.recordKey,
            case .stringConvertible(let value) = explicit.values[explicit.startIndex],
            let access = value as? AccessLogRecord {
-            // Room of a size known beforehand, which no write outgrows.
-            let message = event.message.description
-            let bound = Self.lineStartBytes(event, message: message) + 1 + access.maxJSONBytes + 2
-            return JSONLineWriter.withLine(maxBytes: bound, { out in
-                Self.writeLineStart(event, message: message, seconds: seconds, milliseconds: milliseconds, to: &out)
-                out.byte(UInt8(ascii: ","))
-                access.writeJSONMembers(to: &out)
-                out.raw("}\n")
-            }, use: use)
+            return Self.withRecordLine(
+                access, level: event.level, message: event.message.description,
+                seconds: seconds, milliseconds: milliseconds, use: use)
         }
         return generalLine(event, seconds: seconds, milliseconds: milliseconds).withUnsafeBytes(use)
+    }
+
+    /// Lends `use` the line of `record` alone at `level` with `message`.
+    static func withRecordLine<Result>(_ record: AccessLogRecord, level: Logger.Level, message: String,
+                                       seconds: Int64, milliseconds: Int,
+                                       use: (UnsafeRawBufferPointer) -> Result) -> Result {
+        // Room of a size known beforehand, which no write outgrows.
+        let bound = lineStartBytes(level, message: message) + 1 + record.maxJSONBytes + 2
+        return JSONLineWriter.withLine(maxBytes: bound, { out in
+            writeLineStart(level, message: message, seconds: seconds, milliseconds: milliseconds, to: &out)
+            out.byte(UInt8(ascii: ","))
+            record.writeJSONMembers(to: &out)
+            out.raw("}\n")
+        }, use: use)
     }
 
     /// The line for any event: the metadata sources merged, a record's members
@@ -141,24 +165,24 @@ extension JSONLogHandler {
         let message = event.message.description
         // 320 bytes more capacity than the start needs: room for the members
         // that follow, so appending them rarely reallocates.
-        return JSONLineWriter.line(maxBytes: lineStartBytes(event, message: message) + 320) {
-            writeLineStart(event, message: message, seconds: seconds, milliseconds: milliseconds, to: &$0)
+        return JSONLineWriter.line(maxBytes: lineStartBytes(event.level, message: message) + 320) {
+            writeLineStart(event.level, message: message, seconds: seconds, milliseconds: milliseconds, to: &$0)
         }
     }
 
     /// The most bytes ``writeLineStart(_:message:seconds:milliseconds:to:)`` writes.
-    static func lineStartBytes(_ event: LogEvent, message: String) -> Int {
+    static func lineStartBytes(_ level: Logger.Level, message: String) -> Int {
         #"{"ts":""#.utf8.count + RFC3339Timestamp.byteCount + #"","level":"#.utf8.count
-            + JSONLineWriter.maxStringBytes(event.level.rawValue.utf8.count)
+            + JSONLineWriter.maxStringBytes(level.rawValue.utf8.count)
             + #","msg":"#.utf8.count + JSONLineWriter.maxStringBytes(message.utf8.count)
     }
 
-    static func writeLineStart(_ event: LogEvent, message: String, seconds: Int64, milliseconds: Int,
+    static func writeLineStart(_ level: Logger.Level, message: String, seconds: Int64, milliseconds: Int,
                                to out: inout JSONLineWriter) {
         out.raw(#"{"ts":""#)
         RFC3339Timestamp.write(seconds: seconds, milliseconds: milliseconds, to: &out)
         out.raw(#"","level":"#)
-        out.string(event.level.rawValue)
+        out.string(level.rawValue)
         out.raw(#","msg":"#)
         out.string(message)
     }

@@ -12,20 +12,20 @@ public typealias Endpoint = @Sendable (_ exchange: RequestExchange, _ parameters
 public final class GatewayHandler: HTTPHandler {
     public let router: Router<Endpoint>
     private let requestIDs: RequestIDGenerator
-    private let logger: Logger
+    private let accessLog: AccessLog
     private let metrics: GatewayMetrics
 
     public init(router: Router<Endpoint>, requestIDs: RequestIDGenerator, logger: Logger, metrics: GatewayMetrics) {
         self.router = router
         self.requestIDs = requestIDs
-        self.logger = logger
+        self.accessLog = AccessLog(logger: logger)
         self.metrics = metrics
     }
 
     public func handle(_ request: HTTPRequest, responder: HTTPResponder) {
         let id = requestIDs.id(fromCaller: request.head.headers.first("x-request-id"))
         let exchange = RequestExchange(
-            request: request, responder: responder, requestID: id, logger: logger, metrics: metrics)
+            request: request, responder: responder, requestID: id, accessLog: accessLog, metrics: metrics)
         switch router.match(method: request.head.method, path: exchange.target.path) {
         case .found(let route, let parameters):
             exchange.route = route.template
@@ -48,11 +48,10 @@ public final class GatewayHandler: HTTPHandler {
         let response = ProblemResponse.make(GatewayError(kind, error.reason), requestID: id)
         metrics.requestFinished(method: "_OTHER", route: "rejected", status: response.status,
                                 nanoseconds: nanoseconds, started: false)
-        AccessLogRecord(
+        accessLog.write(AccessLogRecord(
             requestID: id, tenant: nil, method: nil, path: nil, route: "rejected", status: response.status,
             bytes: response.body.count, durationMilliseconds: elapsed, upstreamStatus: nil, upstreamMilliseconds: nil,
-            gzip: false, remote: remote?.ipString ?? "-", traceID: nil, reason: error.reason
-        ).withMetadata { logger.info("request", metadata: $0) }
+            gzip: false, remote: remote?.ipString ?? "-", traceID: nil, reason: error.reason))
         return response
     }
 }

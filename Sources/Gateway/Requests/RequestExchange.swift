@@ -37,7 +37,7 @@ public final class RequestExchange {
     public let traceparent: TraceParent?
 
     private let responder: HTTPResponder
-    private let logger: Logger
+    private let accessLog: AccessLog
     private let metrics: GatewayMetrics
 
     /// What is learned about the request on its way, kept in one stored
@@ -61,11 +61,12 @@ public final class RequestExchange {
     }
     private var progress = Progress()
 
-    init(request: HTTPRequest, responder: HTTPResponder, requestID: String, logger: Logger, metrics: GatewayMetrics) {
+    init(request: HTTPRequest, responder: HTTPResponder, requestID: String, accessLog: AccessLog,
+         metrics: GatewayMetrics) {
         self.request = request
         self.responder = responder
         self.requestID = requestID
-        self.logger = logger
+        self.accessLog = accessLog
         self.metrics = metrics
         metrics.requestStarted()
         self.target = RequestTarget(request.head.target)
@@ -102,11 +103,10 @@ public final class RequestExchange {
     }
 
     private func log(_ state: Progress, status: Int, bytes: Int, nanoseconds: UInt64) {
-        AccessLogRecord(
+        accessLog.write(AccessLogRecord(
             requestID: requestID, tenant: state.tenant, method: request.head.method, path: target.path,
             route: state.route, status: status, bytes: bytes, durationMilliseconds: Double(nanoseconds) / 1_000_000,
             upstreamStatus: state.upstreamStatus, upstreamMilliseconds: state.upstreamMilliseconds, gzip: state.gzip,
-            remote: request.remoteIP, traceID: traceparent?.traceID
-        ).withMetadata { logger.info("request", metadata: $0) }
+            remote: request.remoteIP, traceID: traceparent?.traceID))
     }
 }
