@@ -51,6 +51,8 @@ struct MetricsTests {
 
         let m = try scrape(h.port)
         #expect(m.types["http_server_request_duration_seconds"] == "histogram")
+        #expect(m.help["http_server_request_duration_seconds"]?.hasPrefix("Time from a request's head") == true)
+        #expect(m.help["gateway_upstream_request_duration_seconds"]?.hasPrefix("Time of each upstream exchange") == true)
         let count = "http_server_request_duration_seconds_count"
         #expect(m.value(count, ["http_route": "/clients/{id}", "http_response_status_code": "200",
                                 "http_request_method": "GET"]) == 3)
@@ -82,6 +84,16 @@ struct MetricsTests {
         #expect(buckets.count == GatewayMetrics.durationBuckets.count + 1)
         #expect(zip(buckets, buckets.dropFirst()).allSatisfy { $0.value <= $1.value })
         #expect(buckets.last?.labels["le"] == "+Inf" && buckets.last?.value == 3)
+        // OpenTelemetry's bounds, in seconds, as Prometheus clients write them.
+        #expect(buckets.map { $0.labels["le"] ?? "" } == [
+            "0.005", "0.01", "0.025", "0.05", "0.075", "0.1", "0.25", "0.5", "0.75", "1.0", "2.5", "5.0", "7.5", "10.0",
+            "+Inf",
+        ])
+        // The sum is in seconds: three local requests take well under a second.
+        let sum = try #require(m.value("http_server_request_duration_seconds_sum", [
+            "http_route": "/clients/{id}", "http_response_status_code": "200", "http_request_method": "GET",
+        ]))
+        #expect(sum > 0 && sum < 1)
     }
 
     @Test func aValidTraceparentGoesUpstreamAndIntoTheLog() throws {

@@ -17,6 +17,8 @@ struct PrometheusExposition {
     }
 
     var types: [String: String] = [:]
+    /// Each family's `# HELP` text.
+    var help: [String: String] = [:]
     var samples: [Sample] = []
 
     init(_ text: String) throws {
@@ -32,6 +34,9 @@ struct PrometheusExposition {
                     }
                     guard types[parts[2]] == nil else { throw ParseError(line: i + 1, message: "TYPE twice for \(parts[2])") }
                     types[parts[2]] = parts[3]
+                } else if parts.count >= 3, parts[1] == "HELP" {
+                    guard help[parts[2]] == nil else { throw ParseError(line: i + 1, message: "HELP twice for \(parts[2])") }
+                    help[parts[2]] = parts.count == 4 ? parts[3] : ""
                 }
                 continue
             }
