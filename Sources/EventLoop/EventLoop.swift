@@ -176,10 +176,11 @@ public final class EventLoopGroup: Sendable {
         return loops[Int(UInt(bitPattern: n) % UInt(loops.count))]
     }
 
-    /// Whether every loop swept recently.
-    public func allResponsive(tolerance: Duration) -> Bool {
-        let now = MonotonicClock.now()
+    /// Whether every loop swept within `tolerance` before `now` (monotonic
+    /// nanoseconds; a caller that just read the clock passes its reading).
+    public func allResponsive(tolerance: Duration, now: UInt64 = MonotonicClock.now()) -> Bool {
         let tol = tolerance.nanoseconds
-        return loops.allSatisfy { $0.isResponsive(tolerance: tol, now: now) }
+        for loop in loops where !loop.isResponsive(tolerance: tol, now: now) { return false }
+        return true
     }
 }

@@ -13,18 +13,20 @@ import Logging
 /// logger, the record carried as metadata (``JSONLogRecord/withMetadata(_:)``).
 ///
 /// The handler is taken when the access log is made: a `Logger` is a value, so
-/// later changes to the caller's copy never reached this one anyway.
-public struct AccessLog: Sendable {
+/// later changes to the caller's copy never reached this one anyway. A class,
+/// so that every request holds one reference rather than a copy of the logger
+/// (a copy retains and releases each of its fields, twice per request).
+public final class AccessLog: Sendable {
     /// The logger the lines are for.
     public let logger: Logger
-    /// The logger's handler, when lines may bypass the logger.
-    private let direct: JSONLogHandler?
+    /// The handler's sink and level, when lines bypass the logger.
+    private let direct: (sink: LogSink, level: Logger.Level)?
 
     /// The access log of `logger`.
     public init(logger: Logger) {
         self.logger = logger
         if let handler = logger.handler as? JSONLogHandler, handler.writesRecordsAlone {
-            direct = handler
+            direct = (handler.sink, handler.logLevel)
         } else {
             direct = nil
         }
@@ -36,8 +38,8 @@ public struct AccessLog: Sendable {
     /// Writes `record`'s line, if the logger's level lets `info` through.
     public func write(_ record: AccessLogRecord) {
         if let direct {
-            guard direct.logLevel <= .info else { return }
-            direct.writeRecordLine(record, level: .info, message: "request")
+            guard direct.level <= .info else { return }
+            JSONLogHandler.writeRecordLine(record, level: .info, message: "request", to: direct.sink)
         } else {
             record.withMetadata { logger.info("request", metadata: $0) }
         }

@@ -70,13 +70,13 @@ public struct JSONLogHandler: LogHandler {
         metadata.isEmpty && metadataProvider == nil && !includeLabel
     }
 
-    /// Writes `record`'s line at `level` with `message`, as ``log(event:)``
-    /// writes an event that carries only the record (no level check: the caller
-    /// made it).
-    func writeRecordLine(_ record: AccessLogRecord, level: Logger.Level, message: String) {
+    /// Writes `record`'s line at `level` with `message` to `sink`, as
+    /// ``log(event:)`` of a handler that ``writesRecordsAlone`` writes an event
+    /// that carries only the record (no level check: the caller made it).
+    static func writeRecordLine(_ record: AccessLogRecord, level: Logger.Level, message: String, to sink: LogSink) {
         let now = RFC3339Timestamp.now()
-        Self.withRecordLine(record, level: level, message: message, seconds: now.seconds,
-                            milliseconds: now.milliseconds) { _ = sink.append($0) }
+        withRecordLine(record, level: level, message: message, seconds: now.seconds,
+                       milliseconds: now.milliseconds) { _ = sink.append($0) }
     }
 
     /// The line for `event` at the given instant, newline included.
