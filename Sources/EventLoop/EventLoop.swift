@@ -43,6 +43,14 @@ public final class EventLoop: @unchecked Sendable {
 
     // Loop-confined.
     private var watchers: [ObjectIdentifier: any DeadlineWatcher] = [:]
+    /// Members waiting for the next batch's phase one, and phase two.
+    private var toProcess: [any LoopBatchMember] = []
+    private var toFlush: [any LoopBatchMember] = []
+    /// The arrays a running batch walks, kept to reuse their storage.
+    private var processing: [any LoopBatchMember] = []
+    private var flushing: [any LoopBatchMember] = []
+    /// A batch is queued and has not begun its phase two.
+    private var batchQueued = false
     private var sweepTimer: (any DispatchSourceTimer)?
 
     /// Creates a loop.
@@ -85,6 +93,41 @@ public final class EventLoop: @unchecked Sendable {
     public func isResponsive(tolerance: UInt64, now: UInt64 = MonotonicClock.now()) -> Bool {
         let last = heartbeat.load(ordering: .relaxed)
         return now < last || now - last <= tolerance + sweepInterval
+    }
+
+    /// Calls `member.processBatch()` in the loop's next batch (see ``LoopBatchMember``).
+    public func processSoon(_ member: any LoopBatchMember) {
+        assertInLoop()
+        queueBatch()
+        toProcess.append(member)
+    }
+
+    /// Calls `member.flushBatch()` in phase two of the loop's next batch, or of
+    /// the batch now in its phase one.
+    public func flushSoon(_ member: any LoopBatchMember) {
+        assertInLoop()
+        queueBatch()
+        toFlush.append(member)
+    }
+
+    private func queueBatch() {
+        guard !batchQueued else { return }
+        batchQueued = true
+        queue.async { [self] in runBatch() }
+    }
+
+    private func runBatch() {
+        swap(&processing, &toProcess)
+        for index in processing.indices { processing[index].processBatch() }
+        processing.removeAll(keepingCapacity: processing.capacity <= 4096)
+        // What phase one asked to flush goes out now; anything asked from here
+        // on (a member flushing in phase two asks again) goes to the next batch.
+        batchQueued = false
+        swap(&flushing, &toFlush)
+        for index in flushing.indices { flushing[index].flushBatch() }
+        flushing.removeAll(keepingCapacity: flushing.capacity <= 4096)
+        // Members asked for phase one while phase one ran: the next batch.
+        if !toProcess.isEmpty { queueBatch() }
     }
 
     /// Registers `watcher`; it is swept until ``unwatch(_:)``.

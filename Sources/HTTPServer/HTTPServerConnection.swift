@@ -4,13 +4,16 @@ import HTTP1
 /// One server connection: carries out what the decoder and the
 /// ``ConnectionStateMachine`` decide, over a ``ByteStream``.
 ///
-/// Every request parsed from one read event is dispatched before anything is
-/// written, and every answer ready by then leaves in a single `send`: with
-/// Dispatch, the hop to the loop's worker thread costs more than parsing, so
-/// doing all the work of an event at once is what makes pipelining cheap.
+/// What a read event brings is parsed in the loop's next batch
+/// (``LoopBatchMember``), with the other connections' requests of that batch,
+/// and every answer ready by the end of the batch's first phase leaves in a
+/// single `send` in its second: with Dispatch, the hop to the loop's worker
+/// thread costs more than parsing, so doing all the work of an event at once
+/// is what makes pipelining cheap, and sending the batch's answers together
+/// keeps the request path in the caches.
 // @unchecked Sendable: all state is confined to `stream.loop.queue`; the stream,
 // the loop's sweep and the responders call in only from there.
-final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, @unchecked Sendable {
+final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, LoopBatchMember, @unchecked Sendable {
     let stream: any ByteStream
     private let context: LoopContext
     private let remote: SocketAddress?
@@ -30,6 +33,10 @@ final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, @unchecke
     private var output: [UInt8] = []
     private var inEvent = false
     private var readPaused = false
+    /// Phase one of the loop's next batch will parse `input`.
+    private var processQueued = false
+    /// Phase two of a batch will send `output`.
+    private var flushQueued = false
     /// A resume is queued on the loop (see `flush`).
     private var resumeScheduled = false
     private var closeWhenFlushed = false
@@ -37,6 +44,8 @@ final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, @unchecke
 
     /// Requests in flight at once before reading pauses (pipelining depth).
     static let maxOwed = 64
+    /// Unparsed input at which a read is parsed at once instead of in the batch.
+    static let maxUnparsedInput = 64 * 1024
     /// Queued output at which reading pauses until the peer catches up.
     static let maxPendingOutput = 512 * 1024
 
@@ -65,21 +74,49 @@ final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, @unchecke
 
     func streamDidRead(_ bytes: UnsafeRawBufferPointer) {
         guard machine.isReading else { return }
-        inEvent = true
-        if input.isEmpty {
-            let consumed = parse(bytes)
-            if consumed < bytes.count, isOpen {
-                input.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[consumed...]))
-            }
-        } else {
-            input.append(contentsOf: bytes)
-            parseBuffered()
+        input.append(contentsOf: bytes)
+        // A burst past a buffer's worth is parsed at once, so unparsed input
+        // stays bounded and a flood is paused as soon as the parser says so.
+        if input.count >= Self.maxUnparsedInput {
+            processNow()
+            flushSoon()
+        } else if !processQueued {
+            processQueued = true
+            stream.loop.processSoon(self)
         }
-        inEvent = false
+    }
+
+    func processBatch() {
+        processQueued = false
+        processNow()
+        flushSoon()
+    }
+
+    func flushBatch() {
+        flushQueued = false
         flush()
     }
 
+    /// Parses what arrived and has not been parsed (see `streamDidRead`).
+    private func processNow() {
+        guard isOpen, machine.isReading, !readPaused, !input.isEmpty else { return }
+        inEvent = true
+        parseBuffered()
+        inEvent = false
+    }
+
+    /// Sends what is gathered in phase two of the loop's next batch, or of the
+    /// batch now in its phase one.
+    private func flushSoon() {
+        guard !flushQueued, isOpen, !output.isEmpty || closeWhenFlushed else { return }
+        flushQueued = true
+        stream.loop.flushSoon(self)
+    }
+
     func streamDidReadEOF() {
+        // Requests that came before the end of stream are parsed first: the
+        // peer may have half-closed after sending them.
+        processNow()
         apply(machine.peerClosed())
         flush()
     }
@@ -99,6 +136,8 @@ final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, @unchecke
     }
 
     func deadlineExpired(now: UInt64) {
+        // Bytes read but not yet parsed arrived before the deadline passed.
+        processNow()
         inEvent = true
         apply(machine.deadlinePassed(now: now))
         inEvent = false
@@ -107,6 +146,8 @@ final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, @unchecke
 
     /// Shutdown: idle connections close now, busy ones after their answers.
     func shutdown() {
+        // A request read but not yet parsed makes the connection busy, not idle.
+        processNow()
         inEvent = true
         apply(machine.shutdownBegan())
         inEvent = false
@@ -220,7 +261,9 @@ final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, @unchecke
         case .notOwed:
             return
         }
-        if !inEvent { flush() }
+        // An answer given later (after an upstream call) goes out with the
+        // other answers of the batch it was given in.
+        if !inEvent { flushSoon() }
     }
 
     private func releaseReadySlots() {

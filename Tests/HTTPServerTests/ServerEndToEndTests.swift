@@ -95,6 +95,69 @@ struct ServerEndToEndTests {
         #expect(try client.readResponse().text == "ok")
     }
 
+    /// Reads are parsed in the loop's next batch; a request whose end of stream
+    /// follows at once (a half-close) is still parsed and answered first.
+    @Test func aRequestFollowedByHalfCloseIsAnswered() throws {
+        let h = try ServerHarness()
+        defer { h.stop() }
+        for _ in 0..<50 {
+            let client = try RawClient(port: h.port)
+            try client.send("GET /half HTTP/1.1\r\nHost: x\r\n\r\n")
+            shutdown(client.fd, Int32(SHUT_WR))
+            let r = try client.readResponse()
+            #expect(r.status == 200 && r.text == "hello /half")
+            #expect(client.isClosedByPeer())
+        }
+    }
+
+    /// Requests delivered in the same call as the end of stream (a TLS stream's
+    /// last record with `close_notify`) are parsed before the end is taken in,
+    /// and answered.
+    @Test func requestsDeliveredWithTheEndOfStreamAreAnswered() throws {
+        let h = try ServerHarness(streamFactory: { EndTogetherStream($0) })
+        defer { h.stop() }
+        let client = try RawClient(port: h.port)
+        try client.send("GET /one HTTP/1.1\r\nHost: x\r\n\r\nGET /two HTTP/1.1\r\nHost: x\r\n\r\n")
+        shutdown(client.fd, Int32(SHUT_WR))
+        #expect(try client.readResponse().text == "hello /one")
+        #expect(try client.readResponse().text == "hello /two")
+        #expect(client.isClosedByPeer())
+    }
+
+    /// Many connections' requests arriving together are parsed in one batch and
+    /// answered in its second phase: each connection gets its own answers, in order.
+    @Test func requestsOfManyConnectionsAtOnceGetTheirOwnAnswers() throws {
+        let h = try ServerHarness()
+        defer { h.stop() }
+        let clients = try (0..<64).map { _ in try RawClient(port: h.port) }
+        for round in 0..<5 {
+            for (i, c) in clients.enumerated() {
+                try c.send("GET /c/\(i)/\(round)/a HTTP/1.1\r\nHost: x\r\n\r\nGET /c/\(i)/\(round)/b HTTP/1.1\r\nHost: x\r\n\r\n")
+            }
+            for (i, c) in clients.enumerated() {
+                #expect(try c.readResponse().text == "hello /c/\(i)/\(round)/a")
+                #expect(try c.readResponse().text == "hello /c/\(i)/\(round)/b")
+            }
+        }
+    }
+
+    /// A burst larger than the unparsed-input bound is parsed as it comes, not
+    /// held for the batch: a body of several buffers' worth, and a request behind it.
+    @Test func aLargeBurstIsParsedAsItArrives() throws {
+        let h = try ServerHarness()
+        defer { h.stop() }
+        let client = try RawClient(port: h.port)
+        let body = (0..<(600 * 1024)).map { UInt8(ascii: "a") &+ UInt8($0 % 26) }
+        var bytes = Array("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.count)\r\n\r\n".utf8)
+        bytes += body
+        bytes += Array("GET /after HTTP/1.1\r\nHost: x\r\n\r\n".utf8)
+        try client.send(bytes)
+        let echoed = try client.readResponse()
+        #expect(echoed.status == 200)
+        #expect(echoed.body == body)
+        #expect(try client.readResponse().text == "hello /after")
+    }
+
     static let rejections: [(String, Int)] = [
         ("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
         ("GET / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", 400),

@@ -52,7 +52,8 @@ final class ServerHarness: Sendable {
         idleTimeout: Duration = .seconds(60),
         maxConnections: Int = 20_000,
         strategy: HTTPServerConfiguration.AcceptStrategy = .listenerPerLoop,
-        host: String = "127.0.0.1"
+        host: String = "127.0.0.1",
+        streamFactory: @escaping HTTPServer.StreamFactory = { $0 }
     ) throws {
         group = EventLoopGroup(loopCount: 2, sweepInterval: .milliseconds(20))
         server = HTTPServer(
@@ -60,7 +61,8 @@ final class ServerHarness: Sendable {
             configuration: HTTPServerConfiguration(
                 host: host, port: 0, headerTimeout: headerTimeout, idleTimeout: idleTimeout,
                 maxConnections: maxConnections, acceptStrategy: strategy),
-            handler: TestHandler())
+            handler: TestHandler(),
+            streamFactory: streamFactory)
         port = try server.start().port
     }
 
