@@ -44,6 +44,8 @@ final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, LoopBatch
 
     /// Requests in flight at once before reading pauses (pipelining depth).
     static let maxOwed = 64
+    /// Input storage a connection keeps between requests.
+    static let keptInputCapacity = 4 * 1024
     /// Unparsed input at which a read is parsed at once instead of in the batch.
     static let maxUnparsedInput = 64 * 1024
     /// Queued output at which reading pauses until the peer catches up.
@@ -160,7 +162,9 @@ final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, LoopBatch
         let consumed = input.withUnsafeBytes { parse($0) }
         guard isOpen else { return }
         if consumed == input.count {
-            input.removeAll(keepingCapacity: input.capacity <= 64 * 1024)
+            // Every read passes through `input`: a connection keeps room for a
+            // usual request head, not for the largest burst it ever received.
+            input.removeAll(keepingCapacity: input.capacity <= Self.keptInputCapacity)
         } else if consumed > 0 {
             input.removeFirst(consumed)
         }
