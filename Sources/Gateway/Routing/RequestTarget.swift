@@ -1,3 +1,5 @@
+import HTTP1
+
 /// The path and query of a request-target (RFC 9112 §3.2), origin or absolute form.
 public struct RequestTarget: Sendable, Equatable {
     public let path: Substring
@@ -108,7 +110,8 @@ public struct RequestTarget: Sendable, Equatable {
             var byte = raw[i]
             var width = 1
             if byte == UInt8(ascii: "%"), raw.endIndex - i >= 3,
-               let high = hexValue(raw[i + 1]), let low = hexValue(raw[i + 2]), isUnreserved(high << 4 | low) {
+               let high = ASCII.hexValue(raw[i + 1]), let low = ASCII.hexValue(raw[i + 2]),
+               ASCII.isUnreserved(high << 4 | low) {
                 byte = high << 4 | low
                 width = 3
             }
@@ -117,26 +120,5 @@ public struct RequestTarget: Sendable, Equatable {
             j += 1
         }
         return j == name.count
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return byte - UInt8(ascii: "A") + 10
-        default: return nil
-        }
-    }
-
-    /// RFC 3986 §2.3: ALPHA / DIGIT / "-" / "." / "_" / "~".
-    private static func isUnreserved(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
-             UInt8(ascii: "_"), UInt8(ascii: "~"):
-            return true
-        default:
-            return false
-        }
     }
 }

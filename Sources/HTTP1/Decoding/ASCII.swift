@@ -3,7 +3,8 @@
 /// Classes are 128-bit masks split in two words so a test is a shift and an
 /// AND with no table in memory and no lazy global to initialise; the masks
 /// are checked byte by byte against the RFC grammar in `CharacterClassTests`.
-enum ASCII {
+/// Public are the tests other layers share (a query's percent-escapes).
+public enum ASCII {
     static let cr: UInt8 = 0x0D
     static let lf: UInt8 = 0x0A
     static let space: UInt8 = 0x20
@@ -44,17 +45,24 @@ enum ASCII {
     static func isTchar(_ b: UInt8) -> Bool { isIn(b, tcharMask) }
 
     @inline(__always)
-    static func isDigit(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
+    public static func isDigit(_ b: UInt8) -> Bool { b &- 0x30 < 10 }
 
     @inline(__always)
-    static func isAlpha(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
+    public static func isAlpha(_ b: UInt8) -> Bool { (b | 0x20) &- 0x61 < 26 }
+
+    /// `unreserved` of RFC 3986 §2.3: ALPHA / DIGIT / `-` / `.` / `_` / `~`.
+    @inline(__always)
+    public static func isUnreserved(_ b: UInt8) -> Bool {
+        isAlpha(b) || isDigit(b) || b == UInt8(ascii: "-") || b == UInt8(ascii: ".") || b == UInt8(ascii: "_")
+            || b == UInt8(ascii: "~")
+    }
 
     @inline(__always)
     static func isWhitespace(_ b: UInt8) -> Bool { b == space || b == tab }
 
     /// The value of a hexadecimal digit, or nil.
     @inline(__always)
-    static func hexValue(_ b: UInt8) -> UInt8? {
+    public static func hexValue(_ b: UInt8) -> UInt8? {
         if b &- 0x30 < 10 { return b &- 0x30 }
         let folded = b | 0x20
         if folded &- 0x61 < 6 { return folded &- 0x61 &+ 10 }
