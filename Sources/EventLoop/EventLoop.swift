@@ -222,8 +222,16 @@ public final class EventLoopGroup: Sendable {
     /// Whether every loop swept within `tolerance` before `now` (monotonic
     /// nanoseconds; a caller that just read the clock passes its reading).
     public func allResponsive(tolerance: Duration, now: UInt64 = MonotonicClock.now()) -> Bool {
-        let tol = tolerance.nanoseconds
-        for loop in loops where !loop.isResponsive(tolerance: tol, now: now) { return false }
+        allResponsive(toleranceNanoseconds: tolerance.nanoseconds, now: now)
+    }
+
+    /// ``allResponsive(tolerance:now:)`` with the tolerance in nanoseconds: for
+    /// a caller that asks on every request (`/livez`), where converting a
+    /// `Duration` each time cost more than the check itself.
+    public func allResponsive(toleranceNanoseconds: UInt64, now: UInt64) -> Bool {
+        for index in loops.indices where !loops[index].isResponsive(tolerance: toleranceNanoseconds, now: now) {
+            return false
+        }
         return true
     }
 }

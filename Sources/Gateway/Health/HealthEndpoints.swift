@@ -6,6 +6,7 @@ import HTTPServer
 enum HealthEndpoints {
     /// How stale a loop's heartbeat may be before liveness fails.
     static let livenessTolerance: Duration = .seconds(5)
+    private static let livenessToleranceNanoseconds = livenessTolerance.nanoseconds
 
     private static let ok: [UInt8] = Array(#"{"status":"ok"}"#.utf8)
     private static let unresponsive: [UInt8] = Array(#"{"status":"unresponsive"}"#.utf8)
@@ -17,7 +18,7 @@ enum HealthEndpoints {
     static func live(_ exchange: RequestExchange, group: EventLoopGroup) {
         // The request's arrival is a clock reading of a moment ago: a loop
         // that swept since then is newer still, which counts as responsive.
-        if group.allResponsive(tolerance: livenessTolerance, now: exchange.request.receivedAt) {
+        if group.allResponsive(toleranceNanoseconds: livenessToleranceNanoseconds, now: exchange.request.receivedAt) {
             exchange.finish(status: 200, body: ok)
         } else {
             exchange.finish(status: 503, body: unresponsive)

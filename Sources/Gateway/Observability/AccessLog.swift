@@ -17,6 +17,9 @@ import Logging
 /// so that every request holds one reference rather than a copy of the logger
 /// (a copy retains and releases each of its fields, twice per request).
 public final class AccessLog: Sendable {
+    /// The message of every access line.
+    static let message = "request"
+
     /// The logger the lines are for.
     public let logger: Logger
     /// The handler's sink and level, when lines bypass the logger.
@@ -39,9 +42,9 @@ public final class AccessLog: Sendable {
     public func write(_ record: AccessLogRecord) {
         if let direct {
             guard direct.level <= .info else { return }
-            JSONLogHandler.writeRecordLine(record, level: .info, message: "request", to: direct.sink)
+            JSONLogHandler.writeRecordLine(record, level: .info, message: Self.message, to: direct.sink)
         } else {
-            record.withMetadata { logger.info("request", metadata: $0) }
+            record.withMetadata { logger.info("\(Self.message)", metadata: $0) }
         }
     }
 }
