@@ -4,6 +4,9 @@
 # both in front of one nginx upstream serving a Daftra envelope. Throughput, latency, CPU
 # per request and peak RSS side by side, in interleaved rounds so that a change in the
 # machine's load hits both alike. The upstream's CPU is reported but is not server CPU.
+# A third peer, Benchmarks/DispatchProxyFloor (a bare Dispatch-source proxy: fixed upstream
+# request, Content-Length framing, a fixed body gzipped per answer, no parsing, projection,
+# logging or routing), shows what Dispatch sources alone cost a proxy here.
 #
 # Usage (from anywhere in a clone): bash Benchmarks/bench-clients.sh [options]; --help lists
 # them. Progress goes to stderr, the report to stdout. Exit 0 whatever the figures are;
@@ -34,13 +37,14 @@ rss_target_mib=32
 rss_target_conns=256
 rps_target=1.0
 upstream_tls=0
+floor=1
 
 usage() {
     cat <<EOF
 Usage: bash Benchmarks/bench-clients.sh [options]
 
   --duration SECONDS     length of each measured wrk run (default $duration; "10s" works too)
-  --rounds N             gateway,proxy pairs per connection count (default $rounds)
+  --rounds N             gateway,floor,proxy rounds per connection count (default $rounds)
   --warmup SECONDS       wrk run before each server's first round per connection count
                          (default $warmup; 0 skips it)
   --connections "C..."   connection counts, space-separated (default "$connections")
@@ -60,6 +64,9 @@ Usage: bash Benchmarks/bench-clients.sh [options]
                          the projection must reach 256 bytes, or gzip would not apply
   --no-build             skip the release build (.build-static, as deploy/Dockerfile builds)
   --bin PATH             gateway executable to run (implies --no-build)
+  --no-floor             skip the Dispatch proxy floor peer (Benchmarks/DispatchProxyFloor;
+                         also skipped with --upstream-tls or --upstream-gzip on, which it
+                         cannot speak)
   --keep                 keep the temporary directory (configs, wrk outputs)
   -h, --help             this text
 
@@ -84,6 +91,7 @@ while (($# > 0)); do
     --upstream-tls) upstream_tls=1; shift ;;
     --no-build) build=0; shift ;;
     --bin) bin="${2-}"; build=0; shift 2 ;;
+    --no-floor) floor=0; shift ;;
     --keep) BENCH_KEEP_TMP=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown option '$1'" ;;
@@ -98,12 +106,23 @@ done
 [[ "$upstream_gzip" == on || "$upstream_gzip" == off ]] || die "--upstream-gzip takes on or off, not '$upstream_gzip'"
 [[ "$gzip_level" =~ ^[1-9]$ ]] || die "--gzip-level takes 1-9, not '$gzip_level'"
 [[ "$fields" =~ ^[a-z0-9_]+(,[a-z0-9_]+)*$ ]] || die "--fields takes names separated by commas, not '$fields'"
+# The floor speaks plain HTTP and frames answers by Content-Length only (nginx's gzip answers
+# are chunked).
+floor_skipped=""
+if ((floor)) && ((upstream_tls)); then floor_skipped="--upstream-tls"; fi
+if ((floor)) && [[ "$upstream_gzip" == on ]]; then floor_skipped="${floor_skipped:+$floor_skipped and }--upstream-gzip on"; fi
+if [[ -n "$floor_skipped" ]]; then
+    log "no Dispatch proxy floor with $floor_skipped: it speaks plain HTTP to an upstream that does not gzip"
+    floor=0
+fi
 
 bench_init
 ensure_tools wrk nginx curl jq openssl
 ((build)) && build_gateway "$root"
 bin="${bin:-$(gateway_bin "$root")}"
 [[ -x "$bin" ]] || die "no gateway executable at $bin"
+floor_bin=""
+((floor)) && { build_floor "$here/DispatchProxyFloor/main.swift" -I "$root/Sources/CZlib"; floor_bin="$BENCH_FLOOR_BIN"; }
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 if ge "${load_before%% *}" 1.5; then
@@ -117,6 +136,9 @@ host=127.0.0.1
 up_port="$(pick_free_port)"
 gw_port="$(pick_free_port $((up_port + 1)))"
 px_port="$(pick_free_port $((gw_port + 1)))"
+fl_port="$(pick_free_port $((px_port + 1)))"
+servers="gateway proxy"
+((floor)) && servers="gateway floor proxy"
 envelope="$here/nginx/client-envelope.json"
 path="/clients/1?fields=$fields"
 wrk_headers=(-H "X-Daftra-Subdomain: $tenant" -H "Authorization: Bearer t" -H "Accept-Encoding: gzip")
@@ -199,9 +221,10 @@ nginx_start proxy "$proxy_template" \
 px_pid=$BENCH_LAST_PID
 px_workers="$(child_pids "$px_pid")"
 
-# Both must answer 200, gzip-compressed, with the right body, before their speed means
+# All must answer 200, gzip-compressed, with the right body, before their speed means
 # anything. The gateway's body is the projection, checked member by member against the
-# envelope; the proxy's is the upstream's envelope, byte for byte.
+# envelope; the proxy's is the upstream's envelope, byte for byte; the floor's is the
+# gateway's, byte for byte, under a head of the same fields and length.
 projected_bytes=""
 check_answer() {
     local name="$1" url="$2" head status
@@ -225,6 +248,14 @@ check_answer() {
         projected_bytes="$(wc -c <"$BENCH_TMP/$name.body")"
         ((projected_bytes >= 256)) ||
             die "gateway: the projected body is $projected_bytes bytes, under the 256-byte gzip threshold; add --fields"
+    elif [[ "$name" == floor ]]; then
+        cmp -s "$BENCH_TMP/$name.body" "$BENCH_TMP/gateway.body" ||
+            die "floor: its body differs from the gateway's: $(head -c 300 "$BENCH_TMP/$name.body")"
+        # Date and X-Request-Id are fixed bytes of the same length; the rest must match.
+        [[ "$(cut -d: -f1 "$BENCH_TMP/floor.head")" == "$(cut -d: -f1 "$BENCH_TMP/gateway.head")" &&
+            $(wc -c <"$BENCH_TMP/floor.head") == $(wc -c <"$BENCH_TMP/gateway.head") ]] ||
+            die "floor: its answer head differs in shape from the gateway's:$(printf '\n  %s' \
+                "gateway:" "$(<"$BENCH_TMP/gateway.head")" "floor:" "$(<"$BENCH_TMP/floor.head")")"
     else
         cmp -s "$BENCH_TMP/$name.body" "$envelope" || die "$name: the body differs from $envelope"
     fi
@@ -232,6 +263,18 @@ check_answer() {
 }
 check_answer gateway "http://$host:$gw_port$path"
 check_answer proxy "http://$host:$px_port$path"
+
+fl_pid=""
+if ((floor)); then
+    # Its body is built in: the gateway's answer for the default ?fields=. Another --fields
+    # gives it the gateway's answer read above.
+    floor_body=()
+    [[ "$fields" == "$CLIENTS_FIELDS" ]] || floor_body=("$BENCH_TMP/gateway.body")
+    log "starting the Dispatch proxy floor on $host:$fl_port ($loops loops, upstream $host:$up_port, gzip level $gzip_level)"
+    start_floor "$floor_bin" "$host" "$fl_port" "$loops" "$host" "$up_port" "$gzip_level" "${floor_body[@]}"
+    fl_pid=$BENCH_LAST_PID
+    check_answer floor "http://$host:$fl_port$path"
+fi
 
 # ---------------------------------------------------------------------------------------
 # Runs
@@ -242,19 +285,32 @@ BENCH_RESULTS="$results"
 : >"$results"
 bytes_gateway=""
 bytes_proxy=""
+bytes_floor=""
 
 server_pids() {
-    if [[ "$1" == gateway ]]; then echo "$gw_pid"; else echo "$px_pid $(child_pids "$px_pid")"; fi
+    case "$1" in
+    gateway) echo "$gw_pid" ;;
+    floor) echo "$fl_pid" ;;
+    *) echo "$px_pid $(child_pids "$px_pid")" ;;
+    esac
 }
 
 url_of() {
-    if [[ "$1" == gateway ]]; then echo "http://$host:$gw_port$path"; else echo "http://$host:$px_port$path"; fi
+    case "$1" in
+    gateway) echo "http://$host:$gw_port$path" ;;
+    floor) echo "http://$host:$fl_port$path" ;;
+    *) echo "http://$host:$px_port$path" ;;
+    esac
 }
 
 ensure_alive() {
     is_alive "$gw_pid" || {
         tail -n 20 "$BENCH_TMP/gateway.stderr" >&2
         die "the gateway died ($1)"
+    }
+    [[ -z "$fl_pid" ]] || is_alive "$fl_pid" || {
+        tail -n 20 "$BENCH_TMP/floor.stderr" >&2
+        die "the Dispatch proxy floor died ($1)"
     }
     local name pid want now
     for name in proxy upstream; do
@@ -331,6 +387,11 @@ measure() {
         hwm_b="$hwm_a"
         rss_now="$(status_kb "$gw_pid" VmRSS)"
         bytes_gateway="$bytes"
+    elif [[ "$server" == floor ]]; then
+        hwm_a="$(status_kb "$fl_pid" VmHWM)"
+        hwm_b="$hwm_a"
+        rss_now="$(status_kb "$fl_pid" VmRSS)"
+        bytes_floor="$bytes"
     else
         # shellcheck disable=SC2086
         read -r hwm_a hwm_b <<<"$(hwm_max_sum $px_workers)"
@@ -346,12 +407,10 @@ measure() {
 t_start=$SECONDS
 gw_hwm_at=""
 for c in $connections; do
-    warm gateway "$c"
-    warm proxy "$c"
+    for server in $servers; do warm "$server" "$c"; done
     for ((r = 1; r <= rounds; r++)); do
-        log "round $r/$rounds, $c connections: gateway, then proxy (${duration}s each)"
-        measure gateway "$c" "$r"
-        measure proxy "$c" "$r"
+        log "round $r/$rounds, $c connections: ${servers// /, } (${duration}s each)"
+        for server in $servers; do measure "$server" "$c" "$r"; done
     done
     # VmHWM only grows: read right after this count's runs, it covers them and all before.
     if [[ "$c" == "$rss_target_conns" ]]; then gw_hwm_at="$(status_kb "$gw_pid" VmHWM)"; fi
@@ -365,7 +424,7 @@ gw_hwm_final="$(status_kb "$gw_pid" VmHWM)"
 echo "== GET $path with Accept-Encoding: gzip:" \
     "daftra-gateway vs nginx $("$(nginx_bin)" -v 2>&1 | sed 's|.*nginx/||') as a reverse proxy =="
 echo "wrk -t$threads --latency, ${duration}s per run, $rounds round(s) per server and connection count," \
-    "interleaved gateway/proxy, ${warmup}s warm-up; $(nproc) cores shared by wrk, the upstream and the server"
+    "interleaved ${servers// //}, ${warmup}s warm-up; $(nproc) cores shared by wrk, the upstream and the server"
 echo "request headers: X-Daftra-Subdomain: $tenant, Authorization: Bearer t, Accept-Encoding: gzip"
 echo "load average before: $load_before; after: $load_after; measuring took $((SECONDS - t_start))s"
 if ((upstream_tls)); then
@@ -380,15 +439,25 @@ echo "gateway:  $bin --loops $loops --gzip-level $gzip_level, request log to /de
 echo "proxy:    nginx, worker_processes $workers, keepalive 64 to the upstream, gzip_comp_level $gzip_level," \
     "gzip_min_length 256, JSON access log to /dev/null; ${bytes_proxy:-?} bytes on the wire"
 echo "          (nginx cannot project fields: it ignores ?fields= and passes the whole envelope, gzipped)"
+if ((floor)); then
+    echo "floor:    Benchmarks/DispatchProxyFloor, $loops loops, one keep-alive upstream connection per caller:" \
+        "read sources only, the gateway's upstream request as fixed bytes,"
+    echo "          the answer framed by Content-Length, the gateway's ${projected_bytes:-?}-byte projection as a fixed body" \
+        "gzipped per answer (level $gzip_level), one send; ${bytes_floor:-?} bytes on the wire"
+    echo "          (no request parsing, routing, tenant or credential checks, JSON parsing or projection, log," \
+        "metrics or timeouts: what Dispatch sources cost a proxy)"
+elif [[ -n "$floor_skipped" ]]; then
+    echo "floor:    skipped ($floor_skipped: the Dispatch proxy floor speaks plain HTTP to an upstream that does not gzip)"
+fi
 echo
 echo "Every run (CPU = server utime+stime over the run / requests, sys = its kernel share; upstream = the"
 echo "upstream nginx's CPU µs per request in the same run; peak RSS = VmHWM, for the proxy the largest"
-echo "worker / the workers' sum; RSS now = the gateway's VmRSS after the run; hs/10k = upstream TLS"
+echo "worker / the workers' sum; RSS now = VmRSS after the run (gateway, floor); hs/10k = upstream TLS"
 echo "handshakes per 10 000 requests, new connections the upstream saw, and the share of them resumed):"
 printf '  %-5s %-8s %5s %11s %9s %9s %11s %5s %9s %17s %10s %8s %7s\n' \
     conns server round "req/s" "p50 ms" "p99 ms" "CPU µs/req" "sys" "upstream" "peak RSS kB" "RSS now kB" "hs/10k" "resumed"
 while IFS=$'\t' read -r c s r rps p50 p99 cpu ha hb now _ sys up hs res; do
-    if [[ "$s" == gateway ]]; then peak="$ha"; else peak="$ha / $hb"; fi
+    if [[ "$s" == proxy ]]; then peak="$ha / $hb"; else peak="$ha"; fi
     [[ "$res" == - ]] || res="$res%"
     printf '  %-5s %-8s %5s %11s %9s %9s %11s %5s %9s %17s %10s %8s %7s\n' \
         "$c" "$s" "$r" "$rps" "$p50" "$p99" "$cpu" "$sys%" "$up" "$peak" "$now" "$hs" "$res"
@@ -422,6 +491,14 @@ for c in $connections; do
         "$(kb_to_mib "$n_max") largest worker, $(kb_to_mib "$n_sum") all $workers workers"
     echo "  gateway/proxy: throughput ${r_rps}x, p50 $(ratio "$g_p50" "$n_p50")x, p99 $(ratio "$g_p99" "$n_p99")x," \
         "CPU/request ${r_cpu}x, peak RSS $(ratio "$g_hwm" "$n_max")x the largest worker, $(ratio "$g_hwm" "$n_sum")x all workers"
+    if ((floor)) && [[ -n "$(column floor "$c" 4)" ]]; then
+        f_rps="$(med floor "$c" 4)"; f_cpu="$(med floor "$c" 7)"
+        printf '  %-8s %11.0f %9.3f %9.3f %11.1f %4.0f%% %9.1f  %s\n' floor "$f_rps" "$(med floor "$c" 5)" \
+            "$(med floor "$c" 6)" "$f_cpu" "$(med floor "$c" 12)" "$(med floor "$c" 13)" "$(kb_to_mib "$(med floor "$c" 8)")"
+        echo "  floor/proxy: throughput $(ratio "$f_rps" "$n_rps")x, CPU/request $(ratio "$f_cpu" "$n_cpu")x;" \
+            "gateway/floor: throughput $(ratio "$g_rps" "$f_rps")x, CPU/request $(ratio "$g_cpu" "$f_cpu")x" \
+            "($(awk -v g="$g_cpu" -v f="$f_cpu" 'BEGIN { printf "%.1f", g - f }') µs per request above the floor)"
+    fi
     v="$(verdict ge "$r_rps" "$rps_target")"
     [[ "$v" == PASS ]] || all_pass=0
     echo "  target throughput >= ${rps_target}x the proxy: $v (${r_rps}x)"
@@ -444,6 +521,12 @@ else
     all_pass=0
     echo "target gateway peak RSS < ${rss_target_mib} MiB at $rss_target_conns connections: NOT MEASURED" \
         "(--connections has no $rss_target_conns; VmHWM at the end: $(kb_to_mib "$gw_hwm_final") MiB)"
+fi
+
+# The floor's complaints (upstream connections refused or closed mid-answer), if any.
+if [[ -n "$fl_pid" ]] && grep -qv 'listening on' "$BENCH_TMP/floor.stderr" 2>/dev/null; then
+    echo "floor stderr (last 10 lines):"
+    grep -v 'listening on' "$BENCH_TMP/floor.stderr" | tail -n 10 | sed 's/^/  /'
 fi
 
 # The gateway's own account (a clean SIGTERM exit, nothing on stderr), then the verdict.

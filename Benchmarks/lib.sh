@@ -146,26 +146,37 @@ build_gateway() {
 
 gateway_bin() { echo "$1/.build-static/release/daftra-gateway"; }
 
-# build_floor SOURCE: compiles the Dispatch floor peer (one file, optimised) into
-# $BENCH_TMP; sets BENCH_FLOOR_BIN. Needs swiftc (PATH, $SWIFTC or /opt/swift/usr/bin).
+# build_floor SOURCE [SWIFTC_ARGS...]: compiles a Dispatch floor peer (one file, optimised)
+# into $BENCH_TMP, module and executable named after its folder (DispatchFloor/main.swift:
+# DispatchFloor, dispatch-floor; DispatchProxyFloor/main.swift: DispatchProxyFloor,
+# dispatch-proxy-floor); SWIFTC_ARGS go to swiftc before the source (-I DIR for a C module
+# map). Sets BENCH_FLOOR_BIN. Needs swiftc (PATH, $SWIFTC or /opt/swift/usr/bin).
 BENCH_FLOOR_BIN=""
 build_floor() {
-    local swiftc="${SWIFTC:-$(command -v swiftc || echo /opt/swift/usr/bin/swiftc)}"
-    BENCH_FLOOR_BIN="$BENCH_TMP/dispatch-floor"
-    log "building the Dispatch floor peer ($1)"
-    "$swiftc" -O -swift-version 6 -module-name DispatchFloor -module-cache-path "$BENCH_TMP/module-cache" \
-        "$1" -o "$BENCH_FLOOR_BIN" >"$BENCH_TMP/floor-build.log" 2>&1 ||
-        { tail -n 20 "$BENCH_TMP/floor-build.log" >&2; die "building the Dispatch floor failed"; }
+    local source="$1" swiftc="${SWIFTC:-$(command -v swiftc || echo /opt/swift/usr/bin/swiftc)}" module name
+    shift
+    module="$(basename "$(dirname "$source")")"
+    # shellcheck disable=SC2001 # a back-reference: no ${var//} equivalent
+    name="$(sed 's/\([a-z0-9]\)\([A-Z]\)/\1-\2/g' <<<"$module" | tr '[:upper:]' '[:lower:]')"
+    BENCH_FLOOR_BIN="$BENCH_TMP/$name"
+    log "building the Dispatch floor peer ($source)"
+    "$swiftc" -O -swift-version 6 -module-name "$module" -module-cache-path "$BENCH_TMP/module-cache" \
+        "$@" "$source" -o "$BENCH_FLOOR_BIN" >"$BENCH_TMP/$name-build.log" 2>&1 ||
+        { tail -n 20 "$BENCH_TMP/$name-build.log" >&2; die "building the Dispatch floor ($module) failed"; }
 }
 
-# start_floor BIN HOST PORT LOOPS: starts the Dispatch floor peer and waits until /livez
-# answers. Sets BENCH_LAST_PID.
+# start_floor BIN HOST PORT LOOPS [ARGS...]: starts a Dispatch floor peer (ARGS after LOOPS:
+# the proxy floor's upstream and gzip level) and waits until /livez answers 2xx (the proxy
+# floor answers every request alike). Its stderr goes to $BENCH_TMP/floor.stderr. Sets
+# BENCH_LAST_PID.
 start_floor() {
-    "$1" "$2" "$3" "$4" >/dev/null 2>>"$BENCH_TMP/floor.stderr" &
+    local bin="$1" host="$2" port="$3" loops="$4"
+    shift 4
+    "$bin" "$host" "$port" "$loops" "$@" >/dev/null 2>>"$BENCH_TMP/floor.stderr" &
     BENCH_LAST_PID=$!
     register_pid "$BENCH_LAST_PID"
-    wait_for_http "http://$2:$3/livez" "$BENCH_LAST_PID" 15 ||
-        { tail -n 20 "$BENCH_TMP/floor.stderr" >&2; die "the Dispatch floor did not start on $2:$3"; }
+    wait_for_http "http://$host:$port/livez" "$BENCH_LAST_PID" 15 ||
+        { tail -n 20 "$BENCH_TMP/floor.stderr" >&2; die "the Dispatch floor did not start on $host:$port"; }
 }
 
 # start_gateway BIN HOST PORT [ARGS...]: starts the gateway with its stdout (the JSON
