@@ -57,8 +57,9 @@ public final class ClientsEndpoint: Sendable {
             exchange.fail(vary(e))
             return
         }
-        let codings = exchange.request.head.headers.values("accept-encoding")
-        guard AcceptEncoding.choose(codings) != .notAcceptable else {
+        // Negotiated once here, for the 406 and later for the answer's coding.
+        let encoding = AcceptEncoding.negotiate(exchange.request.head.headers.values("accept-encoding"))
+        guard encoding.choice != .notAcceptable else {
             // Refused before any upstream call: the answer could only be identity or gzip.
             exchange.fail(vary(GatewayError(.notAcceptable, "Accept-Encoding refuses both identity and gzip")))
             return
@@ -89,7 +90,8 @@ public final class ClientsEndpoint: Sendable {
             }
         }
         guard let limiter = access.resolved?.concurrencyLimiter else {
-            callUpstream(exchange, id: id, access: access, selection: selection, extraHeaders: limitHeaders, release: nil)
+            callUpstream(exchange, id: id, access: access, selection: selection, encoding: encoding,
+                         extraHeaders: limitHeaders, release: nil)
             return
         }
         let deadline = MonotonicClock.now() &+ client.configuration.timeout
@@ -99,7 +101,8 @@ public final class ClientsEndpoint: Sendable {
                     .upstreamBusy, "tenant \(access.label) has too many upstream calls in flight", headers: limitHeaders)))
                 return
             }
-            callUpstream(exchange, id: id, access: access, selection: selection, extraHeaders: limitHeaders) {
+            callUpstream(exchange, id: id, access: access, selection: selection, encoding: encoding,
+                         extraHeaders: limitHeaders) {
                 limiter.release()
             }
         }
@@ -143,7 +146,7 @@ public final class ClientsEndpoint: Sendable {
 
     private func callUpstream(
         _ exchange: RequestExchange, id: Substring, access: TenantAccess, selection: FieldSelection?,
-        extraHeaders: [(String, String)], release: (() -> Void)?
+        encoding: Negotiation, extraHeaders: [(String, String)], release: (() -> Void)?
     ) {
         let origin = settings.upstream.resolve(subdomain: access.subdomain)
         var upstreamHeaders = [
@@ -179,7 +182,7 @@ public final class ClientsEndpoint: Sendable {
             case .success(let response):
                 exchange.upstreamStatus = response.status
                 answer(exchange, response: response, selection: selection, allowed: access.allowedFields,
-                       extraHeaders: extraHeaders, upstreamNanoseconds: elapsed)
+                       encoding: encoding, extraHeaders: extraHeaders, upstreamNanoseconds: elapsed)
             }
         }
     }
@@ -210,7 +213,7 @@ public final class ClientsEndpoint: Sendable {
     /// `http_Nxx` for any other status.
     private func answer(
         _ exchange: RequestExchange, response: UpstreamResponse, selection: FieldSelection?,
-        allowed: Set<String>?, extraHeaders: [(String, String)], upstreamNanoseconds: UInt64
+        allowed: Set<String>?, encoding: Negotiation, extraHeaders: [(String, String)], upstreamNanoseconds: UInt64
     ) {
         guard response.status == 200 else {
             metrics.upstreamFinished(outcome: "http_\(response.status / 100)xx", nanoseconds: upstreamNanoseconds)
@@ -246,24 +249,23 @@ public final class ClientsEndpoint: Sendable {
             return
         }
         metrics.upstreamFinished(outcome: "ok", nanoseconds: upstreamNanoseconds)
+        // Room for these and the exchange's own three, so no field regrows the storage.
         var headers = HTTPHeaders()
+        headers.reserveCapacity(2 + extraHeaders.count + RequestExchange.standardFieldCount)
         headers.add(name: "Vary", value: "Accept-Encoding")
         for (name, value) in extraHeaders { headers.add(name: name, value: value) }
-        if let compressed = gzipIfAccepted(exchange, body: body) {
+        if let compressed = gzipIfAccepted(exchange, body: body, encoding: encoding) {
             headers.add(name: "Content-Encoding", value: "gzip")
             exchange.gzip = true
             body = compressed
         }
-        exchange.finish(status: 200, headers: headers, body: body, contentType: "application/json; charset=utf-8")
+        exchange.finish(status: 200, headers: consume headers, body: body, contentType: "application/json; charset=utf-8")
     }
 
     /// The gzip member of `body` when the caller accepts gzip and the body is big
     /// enough, or whatever its size when the caller refuses identity.
-    private func gzipIfAccepted(_ exchange: RequestExchange, body: [UInt8]) -> [UInt8]? {
-        let values = exchange.request.head.headers.values("accept-encoding")
-        guard !values.isEmpty else { return nil }
-        let negotiated = AcceptEncoding.negotiate(values)
-        guard negotiated.choice == .gzip, body.count >= settings.gzipMinBytes || negotiated.refusesIdentity else {
+    private func gzipIfAccepted(_ exchange: RequestExchange, body: [UInt8], encoding: Negotiation) -> [UInt8]? {
+        guard encoding.choice == .gzip, body.count >= settings.gzipMinBytes || encoding.refusesIdentity else {
             return nil
         }
         let loop = exchange.loop
@@ -290,6 +292,9 @@ public final class ClientsEndpoint: Sendable {
         return e
     }
 }
+
+/// What `Accept-Encoding` allows (``AcceptEncoding/negotiate(_:)``).
+typealias Negotiation = (choice: ContentCodingChoice, refusesIdentity: Bool)
 
 /// Who a request acts for, once resolved.
 struct TenantAccess {
