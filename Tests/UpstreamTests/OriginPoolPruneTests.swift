@@ -44,6 +44,23 @@ import Upstream
         #expect(await harness.connectionsOpened == 2)
     }
 
+    @Test("a burst's connections all stay for the next burst: none is closed only to be opened again")
+    func burstsReuseEveryConnection() async throws {
+        let fake = try FakeDaftra()
+        defer { fake.stop() }
+        let harness = ClientHarness()
+        // 100 calls in one turn of the loop: no idle connection yet, so 100 opened,
+        // more than the 64 idle connections the pool used to keep.
+        let targets = Array(repeating: "/demo/api2/clients/1.json", count: 100)
+        let first = await harness.getAll(targets, port: fake.port)
+        #expect(first.allSatisfy { $0.isSuccess })
+        #expect(await harness.connectionsOpened == 100)
+        let second = await harness.getAll(targets, port: fake.port)
+        #expect(second.allSatisfy { $0.isSuccess })
+        #expect(await harness.connectionsOpened == 100, "the second burst reused the first burst's connections")
+        #expect(fake.connectionCount == 100)
+    }
+
     @Test func aPoolWithAnIdleConnectionSurvivesPrunes() async throws {
         let fake = try FakeDaftra()
         defer { fake.stop() }
