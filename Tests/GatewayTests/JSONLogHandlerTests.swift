@@ -269,22 +269,24 @@ struct JSONLogHandlerTests {
         #expect([UInt8]().withUnsafeBytes { JSONLineWriter.anyNeedsEscaping($0) } == false)
     }
 
-    @Test("a line's start is the same bytes whether it takes the access line's shortcut or not")
-    func lineStartShortcut() throws {
+    @Test("a line's start spells every level and message as the escaping writer would")
+    func lineStartSpelling() throws {
         func start(_ level: Logger.Level, _ message: String) -> String {
             let bytes = JSONLineWriter.line(maxBytes: JSONLogHandler.lineStartBytes(level, message: message)) {
                 JSONLogHandler.writeLineStart(level, message: message, seconds: 1_764_460_800, milliseconds: 7, to: &$0)
             }
             return String(decoding: bytes, as: UTF8.self)
         }
-        // The shortcut's line (info, the access message) against the escaping
-        // path's spelling of the same members, and lines that must not take it.
+        // Levels are written as known bytes, messages through the escaping writer.
         let prefix = #"{"ts":"2025-11-30T00:00:00.007Z","level":"#
         #expect(start(.info, AccessLog.message) == prefix + #""info","msg":"request""#)
         #expect(start(.info, "request ") == prefix + #""info","msg":"request ""#)
         #expect(start(.notice, AccessLog.message) == prefix + #""notice","msg":"request""#)
         #expect(start(.info, "re\"quest") == prefix + #""info","msg":"re\"quest""#)
-        // Through a logger, too: the shortcut changes no byte of a parsed line.
+        for level in Logger.Level.allCases {
+            #expect(start(level, "m") == prefix + "\"\(level.rawValue)\",\"msg\":\"m\"")
+        }
+        // Through a logger, too.
         let lines = PipeCapture.lines { sink in logger(sink).info("request", metadata: ["k": "v"]) }
         let fields = try object(try #require(lines.first))
         #expect(fields["level"] as? String == "info")

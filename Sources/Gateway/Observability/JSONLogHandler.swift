@@ -181,16 +181,24 @@ extension JSONLogHandler {
                                to out: inout JSONLineWriter) {
         out.raw(#"{"ts":""#)
         RFC3339Timestamp.write(seconds: seconds, milliseconds: milliseconds, to: &out)
-        // The access line's level and message, thousands of times a second:
-        // one copy of known bytes instead of two strings tested for escapes.
-        if level == .info, message == AccessLog.message {
-            out.raw(#"","level":"info","msg":"request""#)
-            return
-        }
-        out.raw(#"","level":"#)
-        out.string(level.rawValue)
+        out.raw(levelMember(level))
         out.raw(#","msg":"#)
         out.string(message)
+    }
+
+    /// The level member with the timestamp's closing quote before it, as known
+    /// bytes: a level is one of seven names that need no escaping, so no line
+    /// (the access line thousands of times a second) tests one for escapes.
+    private static func levelMember(_ level: Logger.Level) -> StaticString {
+        switch level {
+        case .trace: #"","level":"trace""#
+        case .debug: #"","level":"debug""#
+        case .info: #"","level":"info""#
+        case .notice: #"","level":"notice""#
+        case .warning: #"","level":"warning""#
+        case .error: #"","level":"error""#
+        case .critical: #"","level":"critical""#
+        }
     }
 
     private static let bootstrapped = Atomic<Bool>(false)
