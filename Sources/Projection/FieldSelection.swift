@@ -14,6 +14,10 @@ public struct FieldSelection: Equatable, Sendable {
     private let packed: PackedNames
     /// Hashed lookup, built only for long selections (see ``contains(_:)``).
     private let lookup: Set<ExactName>
+    /// The names that are not documented Client fields, in request order: found
+    /// once here, so that a selection reused for many requests does not look
+    /// every name up again for each (``unknownFields(in:)``).
+    private let undocumented: [String]
 
     /// Up to this many names, lookups and repeat checks compare bytes one by one:
     /// a request names a handful of fields, and hashing each costs more. Past it, a
@@ -39,6 +43,7 @@ public struct FieldSelection: Equatable, Sendable {
         names = builder.names
         packed = builder.packed
         lookup = builder.lookup
+        undocumented = builder.names.filter { !ClientFields.isDocumented($0) }
     }
 
     /// Collects names in order, dropping empty ones and repeats.
@@ -206,7 +211,6 @@ public struct FieldSelection: Equatable, Sendable {
     /// The requested names that are neither documented Client fields nor members
     /// of `client`, in request order. Non-empty means the request is answered 400.
     public func unknownFields(in client: ClientObject) -> [String] {
-        let undocumented = names.filter { !ClientFields.isDocumented($0) }
         guard !undocumented.isEmpty else { return [] }
         // Hashed once, so many undocumented names against many members cost
         // their sum, not their product, on the request's loop.

@@ -302,6 +302,45 @@ struct ClientsEndpointTests {
         #expect(detail.contains("nosuch") && detail.contains("other"))
     }
 
+    /// Each loop keeps the last `fields` value it parsed: on one loop, a repeated
+    /// value must give what parsing it gives, a different one (even one that
+    /// decodes to the same names) must be parsed, and checks that depend on the
+    /// client, not on the value, must still run for every request.
+    @Test func aRepeatedFieldsValueActsAsIfParsedAgain() throws {
+        let withExtra = #"{"id":7,"email":"e@x","extra_key":{"z":1}}"#
+        let withoutExtra = #"{"id":8,"email":"f@x"}"#
+        let h = try ClientsHarness(["--loops", "1"]) { request in
+            .json(status: 200, body: FakeDaftra.envelope(client: request.clientID == 7 ? withExtra : withoutExtra))
+        }
+        defer { h.stop() }
+        let steps: [(path: String, status: Int, body: String?)] = [
+            ("/clients/7?fields=extra_key", 200, #"{"extra_key":{"z":1}}"#),
+            // The same value, but the member is neither documented nor present here.
+            ("/clients/8?fields=extra_key", 400, nil),
+            ("/clients/7?fields=extra_key", 200, #"{"extra_key":{"z":1}}"#),
+            ("/clients/7?fields=id", 200, #"{"id":7}"#),
+            ("/clients/7?fields=id%2Cemail", 200, #"{"id":7,"email":"e@x"}"#),
+            ("/clients/8?fields=id,email", 200, #"{"id":8,"email":"f@x"}"#),
+            ("/clients/8?fields=id,email", 200, #"{"id":8,"email":"f@x"}"#),
+            // A bad value after a good one is still refused, and does not replace it.
+            ("/clients/8?fields=id,%C3%28", 400, nil),
+            ("/clients/8?fields=id,email", 200, #"{"id":8,"email":"f@x"}"#),
+            ("/clients/8?fields=id", 200, #"{"id":8}"#),
+            ("/clients/8", 200, withoutExtra),
+            ("/clients/8?fields=id&fields=email", 200, #"{"id":8,"email":"f@x"}"#),
+            ("/clients/8?fields=id", 200, #"{"id":8}"#),
+        ]
+        for step in steps {
+            let r = try h.get(step.path)
+            #expect(r.status == step.status, "\(step.path)")
+            if let body = step.body {
+                #expect(r.text == body, "\(step.path)")
+            } else {
+                #expect(try problem(r)["type"] as? String == "urn:daftra-gateway:problem:invalid-fields", "\(step.path)")
+            }
+        }
+    }
+
     static let encodings: [(String?, Bool)] = [
         ("gzip", true), ("GZIP", true), ("x-gzip", true), ("*", true), ("gzip;q=0", false), ("identity", false),
         ("br, deflate", false), ("gzip;q=0.5, identity;q=0.9", false), ("deflate, gzip;q=0.1", true), (nil, false),
