@@ -203,11 +203,12 @@ public final class ClientsEndpoint: Sendable {
 
     /// Parses `?fields=`; absent means every member.
     private func fields(_ exchange: RequestExchange) -> Result<FieldSelection?, GatewayError> {
-        // Most requests name no fields: they pay one scan and no array.
-        guard let first = exchange.target.queryValue("fields") else { return .success(nil) }
+        // One scan of the query. Most requests name no fields: an empty array
+        // has no storage, so they allocate nothing.
+        let values = exchange.target.queryValues("fields")
+        guard let first = values.first else { return .success(nil) }
         // `fields` given more than once names the union (`?fields=id&fields=email`),
         // as query lists usually read, rather than silently only the first.
-        let values = exchange.target.queryValues("fields")
         let raw = values.count == 1 ? first : Substring(values.joined(separator: ","))
         let loop = exchange.loop
         if let last = lastFields[loop], last.matches(raw) {
