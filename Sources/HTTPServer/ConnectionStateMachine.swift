@@ -33,6 +33,10 @@ public struct ConnectionStateMachine: Sendable {
     public private(set) var owed = 0
     /// Set by ``shutdownBegan()``: the request being received is the last.
     public private(set) var shuttingDown = false
+    /// Set by ``peerClosed()``: the peer sends no more. Answers owed are still
+    /// sent (a half-closed peer may read them), but work that only an answer
+    /// would pay for (a request still waiting for its turn) may be given up.
+    public private(set) var peerHasClosed = false
     /// Monotonic nanoseconds at which ``deadlinePassed(now:)`` acts.
     public private(set) var deadline: UInt64
 
@@ -115,6 +119,7 @@ public struct ConnectionStateMachine: Sendable {
 
     /// The peer closed its sending side.
     public mutating func peerClosed() -> Action {
+        peerHasClosed = true
         if phase == .closing { return owed == 0 ? .close : .none }
         phase = .closing
         // A half-closed peer may still read the answers it asked for.

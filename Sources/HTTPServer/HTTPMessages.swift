@@ -77,6 +77,23 @@ public final class HTTPResponder: @unchecked Sendable {
     /// Whether the connection is still there to take an answer.
     public var isConnectionOpen: Bool { connection.isOpen }
 
+    /// Whether the caller has hung up: its connection is gone, or it closed its
+    /// sending side. The server still answers a half-closed peer, which may read
+    /// on; but as nginx (499) and Go's `net/http` (a cancelled request context)
+    /// do, a handler may take a hang-up to mean nobody waits for the answer, and
+    /// give up work it has not started (``abandon()``).
+    public var callerHasHungUp: Bool { connection.callerHasHungUp }
+
+    /// Gives up on answering a caller that hung up (``callerHasHungUp``):
+    /// nothing is sent for this request, and the connection closes after the
+    /// answers already queued rather than wait for this one.
+    public func abandon() {
+        loop.assertInLoop()
+        precondition(!done, "a request was answered twice")
+        done = true
+        connection.abandon()
+    }
+
     /// Sends `response` (in order with the connection's other answers).
     public func respond(_ response: HTTPResponse) {
         loop.assertInLoop()

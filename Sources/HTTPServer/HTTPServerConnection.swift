@@ -115,6 +115,18 @@ final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, LoopBatch
         stream.loop.flushSoon(self)
     }
 
+    /// Whether the caller has hung up: the connection is gone, or the peer
+    /// closed its sending side (see ``HTTPResponder/callerHasHungUp``).
+    var callerHasHungUp: Bool { !isOpen || machine.peerHasClosed }
+
+    /// An owed answer will not come because the caller hung up: the connection
+    /// closes now, after the answers already queued, instead of waiting for it.
+    func abandon() {
+        guard isOpen else { return }
+        closeWhenFlushed = true
+        if !inEvent { flush() }
+    }
+
     func streamDidReadEOF() {
         // Requests that came before the end of stream are parsed first: the
         // peer may have half-closed after sending them.

@@ -212,6 +212,41 @@ struct RegistryModeTests {
         #expect(statuses.withLock { $0.sorted() } == [503, 504, 504])
     }
 
+    @Test func aWaitingRequestWhoseCallerHungUpNeverGoesUpstream() async throws {
+        // Client 2 holds acme's only permit for half a second; client 1 answers at once.
+        let h = try RegistryHarness(
+            TenantsFile.standard(acmeConcurrency: #", "max_concurrent_upstream": 1"#),
+            behaviour: { request in request.clientID == 2 ? .delay(0.5, then: FakeDaftra.daftra(request)) : FakeDaftra.daftra(request) })
+        defer { h.stop() }
+        let group = DispatchGroup()
+        let holder = Locked(-1)
+        onThread(group) {
+            let status = (try? h.get("/clients/2", key: "acme-consumer-key").status) ?? -1
+            holder.withLock { $0 = status }
+        }
+        #expect(await eventually { h.fake.requests.count == 1 })
+        // A second caller asks while the permit is held, so it waits; then it
+        // closes its side, as a client that gives up does.
+        let quitter = try RawClient(port: h.port)
+        try quitter.send("GET /clients/1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer acme-consumer-key\r\nX-Request-Id: quitter-1\r\n\r\n")
+        #expect(shutdown(quitter.fd, Int32(SHUT_WR)) == 0)
+        // When its turn comes it is dropped: no answer, the connection closed.
+        #expect(try quitter.readToEnd().isEmpty)
+        group.wait()
+        #expect(holder.withLock { $0 } == 200)
+        // Its permit went on: the next call gets it (a permit kept by the dropped
+        // request would make this one wait out its deadline: 503).
+        #expect(try h.get("/clients/1", key: "acme-consumer-key").status == 200)
+        // Only the holder's call and the last one reached the upstream.
+        #expect(h.fake.requests.compactMap(\.clientID) == [2, 1])
+        // The dropped request has its access line, with nginx's 499 and no upstream call.
+        let line = try #require(try h.gateway.logLines().first { $0["request_id"] as? String == "quitter-1" })
+        #expect(line["status"] as? Int == RequestExchange.callerClosedStatus)
+        #expect(line["bytes"] as? Int == 0)
+        #expect(line["upstream_status"] is NSNull)
+        #expect(line["tenant"] as? String == "acme-co")
+    }
+
     @Test func reloadSwapsUnderLoadWithoutFailingARequestAndBadFilesKeepTheOld() throws {
         let h = try RegistryHarness()
         defer { h.stop() }

@@ -89,6 +89,18 @@ struct ConnectionStateMachineTests {
         #expect(m.responseSent(now: 2) == .close)
     }
 
+    @Test func peerHasClosedRecordsOnlyThePeersEnd() {
+        var m = machine()
+        _ = m.requestParsed(keepAlive: false, now: 1)
+        // Closing for our own reasons (Connection: close, shutdown, a parse
+        // error) is not the peer hanging up.
+        #expect(m.phase == .closing)
+        _ = m.shutdownBegan()
+        #expect(!m.peerHasClosed)
+        _ = m.peerClosed()
+        #expect(m.peerHasClosed)
+    }
+
     @Test func peerCloseWithNothingOwedClosesNow() {
         var m = machine()
         #expect(m.peerClosed() == .close)

@@ -110,6 +110,15 @@ public final class ClientsEndpoint: Sendable {
         }
         let deadline = MonotonicClock.now() &+ client.configuration.timeout
         limiter.acquire(on: exchange.loop, deadline: deadline) { [self] granted in
+            // A caller that hung up while it waited is owed nothing: its permit
+            // goes straight on to the next waiter, not to an upstream call whose
+            // answer nobody reads (under overload, callers that time out and
+            // retry would otherwise spend the tenant's upstream calls twice).
+            if exchange.callerHasHungUp {
+                if granted { limiter.release() }
+                exchange.abandon()
+                return
+            }
             guard granted else {
                 exchange.fail(vary(GatewayError(
                     .upstreamBusy, "tenant \(access.label) has too many upstream calls in flight", headers: limitHeaders)))

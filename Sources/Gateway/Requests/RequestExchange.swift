@@ -92,6 +92,26 @@ public final class RequestExchange {
         send(HTTPResponse(status: status, headers: all, body: body))
     }
 
+    /// The status that the access line and metrics record for a request whose
+    /// caller hung up before it was answered (nginx's "client closed request").
+    /// It is never sent: nobody is there to read it.
+    public static let callerClosedStatus = 499
+
+    /// Whether the caller hung up (``HTTPResponder/callerHasHungUp``).
+    public var callerHasHungUp: Bool { responder.callerHasHungUp }
+
+    /// Ends a request whose caller hung up, without an answer: the access line
+    /// (one per request, as always) and the metrics record
+    /// ``callerClosedStatus``, and the connection closes (``HTTPResponder/abandon()``).
+    public func abandon() {
+        guard let state = progress.finish() else { return }
+        let elapsed = MonotonicClock.now() &- request.receivedAt
+        log(state, status: Self.callerClosedStatus, bytes: 0, nanoseconds: elapsed)
+        metrics.requestFinished(method: request.head.method, route: state.route, status: Self.callerClosedStatus,
+                                nanoseconds: elapsed)
+        responder.abandon()
+    }
+
     /// Answers with the problem document of `error`.
     public func fail(_ error: GatewayError) {
         send(ProblemResponse.make(error, requestID: requestID))
