@@ -4,7 +4,17 @@
 /// values are kept exactly as received, minus the optional whitespace around
 /// them. Repeated fields stay separate entries so nothing is merged by accident.
 public struct HTTPHeaders: Sendable {
-    var storage: [(name: String, value: String)]
+    /// One field line. A struct rather than a `(name, value)` tuple: an array of
+    /// tuples is destroyed through the runtime's generic tuple witnesses, one
+    /// call per element and member (about 2 900 instructions per `/clients`
+    /// request, whose four field lists hold 38 strings); a struct's are
+    /// generated for it.
+    struct Field: Sendable {
+        var name: String
+        var value: String
+    }
+
+    var storage: [Field]
 
     /// Creates an empty set of fields.
     public init() {
@@ -13,7 +23,7 @@ public struct HTTPHeaders: Sendable {
 
     /// Creates fields from `(name, value)` pairs, in order.
     public init(_ pairs: [(String, String)]) {
-        storage = pairs.map { (name: $0.0, value: $0.1) }
+        storage = pairs.map { Field(name: $0.0, value: $0.1) }
     }
 
     /// Creates an empty set with room for `capacity` fields.
@@ -30,7 +40,7 @@ public struct HTTPHeaders: Sendable {
 
     /// Appends a field after the existing ones.
     public mutating func add(name: String, value: String) {
-        storage.append((name: name, value: value))
+        storage.append(Field(name: name, value: value))
     }
 
     /// The value of the first field called `name` (any case), if any.
@@ -101,9 +111,18 @@ public struct HTTPHeaders: Sendable {
 }
 
 extension HTTPHeaders: Sequence {
+    /// Hands out `(name, value)` pairs in arrival order.
+    public struct Iterator: IteratorProtocol {
+        var fields: IndexingIterator<[Field]>
+
+        public mutating func next() -> (name: String, value: String)? {
+            fields.next().map { (name: $0.name, value: $0.value) }
+        }
+    }
+
     /// Iterates `(name, value)` pairs in arrival order.
-    public func makeIterator() -> IndexingIterator<[(name: String, value: String)]> {
-        storage.makeIterator()
+    public func makeIterator() -> Iterator {
+        Iterator(fields: storage.makeIterator())
     }
 
     /// The exact number of fields.
