@@ -230,6 +230,30 @@ struct ClientsEndpointTests {
         #expect(h.fake.requests.count >= 30)
     }
 
+    @Test func anAnswerForACallerThatResetIsLoggedAs499() async throws {
+        let h = try ClientsHarness { request in .delay(0.3, then: FakeDaftra.daftra(request)) }
+        defer { h.stop() }
+        do {
+            let client = try RawClient(port: h.port)
+            try client.send("GET /clients/1 HTTP/1.1\r\nHost: x\r\nX-Daftra-Subdomain: acme\r\nAuthorization: Bearer t0k\r\nX-Request-Id: reset-1\r\n\r\n")
+            #expect(await eventually { h.fake.requests.count == 1 })
+            // The caller gives up with a reset while the upstream is still answering.
+            var hard = linger(l_onoff: 1, l_linger: 0)
+            #expect(setsockopt(client.fd, SOL_SOCKET, SO_LINGER, &hard, socklen_t(MemoryLayout<linger>.size)) == 0)
+        }  // closed here
+        let logged = { () -> [String: Any]? in
+            (try? h.gateway.logLines())?.first { $0["request_id"] as? String == "reset-1" }
+        }
+        #expect(await eventually { logged() != nil })
+        let line = try #require(logged())
+        // The upstream answered (its status is kept), but nobody received the 200.
+        #expect(line["upstream_status"] as? Int == 200)
+        #expect(line["status"] as? Int == RequestExchange.callerClosedStatus)
+        #expect(line["bytes"] as? Int == 0)
+        // A caller that stays gets its answer as before.
+        #expect(try h.get("/clients/1").status == 200)
+    }
+
     @Test func unreachableUpstreamIs502() throws {
         let h = try ClientsHarness()
         let deadPort = h.fake.port

@@ -118,12 +118,19 @@ public final class RequestExchange {
     }
 
     /// Sends a finished response and writes the access-log line.
+    ///
+    /// When the caller's connection is already gone (it reset the connection
+    /// while the answer was being made), nothing can be sent: the line and the
+    /// metrics then record ``callerClosedStatus`` and no bytes, rather than a
+    /// status nobody received.
     public func send(_ response: HTTPResponse) {
         guard let state = progress.finish() else { return }
         let elapsed = MonotonicClock.now() &- request.receivedAt
-        log(state, status: response.status, bytes: responder.omitsBody ? 0 : response.body.count, nanoseconds: elapsed)
-        metrics.requestFinished(method: request.head.method, route: state.route, status: response.status,
-                                nanoseconds: elapsed)
+        let delivered = responder.isConnectionOpen
+        let status = delivered ? response.status : Self.callerClosedStatus
+        log(state, status: status, bytes: delivered && !responder.omitsBody ? response.body.count : 0,
+            nanoseconds: elapsed)
+        metrics.requestFinished(method: request.head.method, route: state.route, status: status, nanoseconds: elapsed)
         responder.respond(response)
     }
 
