@@ -123,8 +123,7 @@ final class HTTPServerConnection: ByteStreamDelegate, DeadlineWatcher, LoopBatch
     /// closes now, after the answers already queued, instead of waiting for it.
     func abandon() {
         guard isOpen else { return }
-        closeWhenFlushed = true
-        if !inEvent { flush() }
+        apply(.close)
     }
 
     func streamDidReadEOF() {

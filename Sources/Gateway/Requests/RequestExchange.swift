@@ -104,11 +104,7 @@ public final class RequestExchange {
     /// (one per request, as always) and the metrics record
     /// ``callerClosedStatus``, and the connection closes (``HTTPResponder/abandon()``).
     public func abandon() {
-        guard let state = progress.finish() else { return }
-        let elapsed = MonotonicClock.now() &- request.receivedAt
-        log(state, status: Self.callerClosedStatus, bytes: 0, nanoseconds: elapsed)
-        metrics.requestFinished(method: request.head.method, route: state.route, status: Self.callerClosedStatus,
-                                nanoseconds: elapsed)
+        guard record(status: Self.callerClosedStatus, bytes: 0) else { return }
         responder.abandon()
     }
 
@@ -124,14 +120,20 @@ public final class RequestExchange {
     /// metrics then record ``callerClosedStatus`` and no bytes, rather than a
     /// status nobody received.
     public func send(_ response: HTTPResponse) {
-        guard let state = progress.finish() else { return }
-        let elapsed = MonotonicClock.now() &- request.receivedAt
         let delivered = responder.isConnectionOpen
-        let status = delivered ? response.status : Self.callerClosedStatus
-        log(state, status: status, bytes: delivered && !responder.omitsBody ? response.body.count : 0,
-            nanoseconds: elapsed)
-        metrics.requestFinished(method: request.head.method, route: state.route, status: status, nanoseconds: elapsed)
+        guard record(status: delivered ? response.status : Self.callerClosedStatus,
+                     bytes: delivered && !responder.omitsBody ? response.body.count : 0) else { return }
         responder.respond(response)
+    }
+
+    /// Ends the request's progress and writes its access line and metrics, once:
+    /// false when the request was already ended (answered or abandoned).
+    private func record(status: Int, bytes: Int) -> Bool {
+        guard let state = progress.finish() else { return false }
+        let elapsed = MonotonicClock.now() &- request.receivedAt
+        log(state, status: status, bytes: bytes, nanoseconds: elapsed)
+        metrics.requestFinished(method: request.head.method, route: state.route, status: status, nanoseconds: elapsed)
+        return true
     }
 
     private func log(_ state: Progress, status: Int, bytes: Int, nanoseconds: UInt64) {
