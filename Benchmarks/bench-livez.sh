@@ -4,6 +4,8 @@
 # in interleaved rounds so that a change in the machine's load hits both servers alike.
 # A third peer, Benchmarks/DispatchFloor (a bare Dispatch-source server answering the same
 # bytes with no parsing, logging or routing), shows what Dispatch sources alone cost here.
+# With --nio-floor a fourth, Benchmarks/NIOFloor (the same server on SwiftNIO's epoll loops),
+# shows what the same minimal work costs without Dispatch sources.
 #
 # Usage (from anywhere in a clone): bash Benchmarks/bench-livez.sh [options]; --help lists
 # them. Progress goes to stderr, the report to stdout. Exit 0 whatever the figures are;
@@ -26,6 +28,7 @@ workers=2
 build=1
 bin=""
 floor=1
+nio_floor=0
 accept="${DAFTRA_GATEWAY_ACCEPT_STRATEGY:-}"
 rss_target_mib=20
 rps_target=0.8
@@ -48,6 +51,8 @@ Usage: bash Benchmarks/bench-livez.sh [options]
   --no-build             skip the release build (.build-static, as deploy/Dockerfile builds)
   --bin PATH             gateway executable to run (implies --no-build)
   --no-floor             skip the Dispatch floor peer (Benchmarks/DispatchFloor)
+  --nio-floor            add the SwiftNIO floor peer (Benchmarks/NIOFloor, a separate
+                         package: its first release build takes a few minutes)
   --keep                 keep the temporary directory (configs, wrk outputs)
   -h, --help             this text
 
@@ -68,6 +73,7 @@ while (($# > 0)); do
     --no-build) build=0; shift ;;
     --bin) bin="${2-}"; build=0; shift 2 ;;
     --no-floor) floor=0; shift ;;
+    --nio-floor) nio_floor=1; shift ;;
     --keep) BENCH_KEEP_TMP=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown option '$1'" ;;
@@ -92,6 +98,8 @@ bin="${bin:-$(gateway_bin "$root")}"
 [[ -x "$bin" ]] || die "no gateway executable at $bin"
 floor_bin=""
 ((floor)) && { build_floor "$here/DispatchFloor/main.swift"; floor_bin="$BENCH_FLOOR_BIN"; }
+nio_floor_bin=""
+((nio_floor)) && { build_nio_floor "$root"; nio_floor_bin="$BENCH_FLOOR_BIN"; }
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 if ge "${load_before%% *}" 1.5; then
@@ -105,8 +113,11 @@ host=127.0.0.1
 gw_port="$(pick_free_port)"
 ng_port="$(pick_free_port $((gw_port + 1)))"
 fl_port="$(pick_free_port $((ng_port + 1)))"
-servers="gateway nginx"
-((floor)) && servers="gateway floor nginx"
+nf_port="$(pick_free_port $((fl_port + 1)))"
+servers="gateway"
+((floor)) && servers+=" floor"
+((nio_floor)) && servers+=" niofloor"
+servers+=" nginx"
 
 log "starting the gateway on $host:$gw_port (--loops $loops, accept strategy ${accept:-default})"
 # --drain-delay 0s only shortens the exit at the end; serving is unaffected.
@@ -124,6 +135,12 @@ if ((floor)); then
     start_floor "$floor_bin" "$host" "$fl_port" "$loops"
     fl_pid=$BENCH_LAST_PID
 fi
+nf_pid=""
+if ((nio_floor)); then
+    log "starting the SwiftNIO floor on $host:$nf_port ($loops loops)"
+    start_floor "$nio_floor_bin" "$host" "$nf_port" "$loops"
+    nf_pid=$BENCH_LAST_PID
+fi
 
 # Both must answer the same thing before their speed means anything.
 check_answer() {
@@ -140,6 +157,7 @@ check_answer() {
 check_answer gateway "http://$host:$gw_port/livez"
 check_answer nginx "http://$host:$ng_port/livez"
 ((floor)) && check_answer floor "http://$host:$fl_port/livez"
+((nio_floor)) && check_answer niofloor "http://$host:$nf_port/livez"
 
 # ---------------------------------------------------------------------------------------
 # Runs
@@ -155,6 +173,7 @@ server_pids() {
     case "$1" in
     gateway) echo "$gw_pid" ;;
     floor) echo "$fl_pid" ;;
+    niofloor) echo "$nf_pid" ;;
     *) echo "$ng_pid $(child_pids "$ng_pid")" ;;
     esac
 }
@@ -163,6 +182,7 @@ url_of() {
     case "$1" in
     gateway) echo "http://$host:$gw_port/livez" ;;
     floor) echo "http://$host:$fl_port/livez" ;;
+    niofloor) echo "http://$host:$nf_port/livez" ;;
     *) echo "http://$host:$ng_port/livez" ;;
     esac
 }
@@ -174,6 +194,7 @@ ensure_alive() {
     }
     is_alive "$ng_pid" || die "nginx died ($1)"
     [[ -z "$fl_pid" ]] || is_alive "$fl_pid" || die "the Dispatch floor died ($1)"
+    [[ -z "$nf_pid" ]] || is_alive "$nf_pid" || die "the SwiftNIO floor died ($1)"
     local now
     now="$(child_pids "$ng_pid")"
     [[ "$now" == "$ng_workers" ]] || {
@@ -223,10 +244,12 @@ measure() {
         hwm_b="$hwm_a"
         rss_now="$(status_kb "$gw_pid" VmRSS)"
         bytes_gateway="$bytes"
-    elif [[ "$server" == floor ]]; then
-        hwm_a="$(status_kb "$fl_pid" VmHWM)"
+    elif [[ "$server" == floor || "$server" == niofloor ]]; then
+        local pid="$fl_pid"
+        [[ "$server" == floor ]] || pid="$nf_pid"
+        hwm_a="$(status_kb "$pid" VmHWM)"
         hwm_b="$hwm_a"
-        rss_now="$(status_kb "$fl_pid" VmRSS)"
+        rss_now="$(status_kb "$pid" VmRSS)"
     else
         # shellcheck disable=SC2086
         read -r hwm_a hwm_b <<<"$(hwm_max_sum $ng_workers)"
@@ -264,6 +287,8 @@ echo "nginx:   worker_processes $workers, reuseport, JSON access log to /dev/nul
         "$BENCH_TMP/nginx.head" | tr '\n' ' ' | sed 's/ $//'))"
 ((floor)) && echo "floor:   Benchmarks/DispatchFloor, $loops loops: read sources only, one read and one send per event," \
     "fixed answer, no parsing, log, routing or timeouts (what Dispatch sources alone cost)"
+((nio_floor)) && echo "niofloor: Benchmarks/NIOFloor, $loops SwiftNIO event loops (epoll): the floor's work and answer" \
+    "without Dispatch sources"
 echo
 echo "Every run (CPU = server utime+stime over the run / requests, sys = its kernel share; peak RSS = VmHWM,"
 echo "for nginx the largest worker / the workers' sum; RSS now = the gateway's VmRSS after the run):"
@@ -304,6 +329,17 @@ for c in $connections; do
         echo "  floor/nginx: throughput $(ratio "$f_rps" "$n_rps")x, CPU/request $(ratio "$f_cpu" "$n_cpu")x;" \
             "gateway/floor: throughput $(ratio "$g_rps" "$f_rps")x, CPU/request $(ratio "$g_cpu" "$f_cpu")x" \
             "($(awk -v g="$g_cpu" -v f="$f_cpu" 'BEGIN { printf "%.1f", g - f }') µs per request above the floor)"
+    fi
+    if ((nio_floor)) && [[ -n "$(column niofloor "$c" 4)" ]]; then
+        x_rps="$(med niofloor "$c" 4)"; x_cpu="$(med niofloor "$c" 7)"
+        printf '  %-8s %11.0f %9.3f %9.3f %11.1f %4.0f%%  %s\n' niofloor "$x_rps" "$(med niofloor "$c" 5)" \
+            "$(med niofloor "$c" 6)" "$x_cpu" "$(med niofloor "$c" 12)" "$(kb_to_mib "$(med niofloor "$c" 8)")"
+        line="  niofloor/nginx: throughput $(ratio "$x_rps" "$n_rps")x, CPU/request $(ratio "$x_cpu" "$n_cpu")x"
+        if ((floor)) && [[ -n "$(column floor "$c" 4)" ]]; then
+            line+="; floor/niofloor (Dispatch sources against epoll): throughput $(ratio "$f_rps" "$x_rps")x,"
+            line+=" CPU/request $(ratio "$f_cpu" "$x_cpu")x"
+        fi
+        echo "$line"
     fi
     v="$(verdict ge "$r_rps" "$rps_target")"
     [[ "$v" == PASS ]] || all_pass=0

@@ -165,6 +165,22 @@ build_floor() {
         { tail -n 20 "$BENCH_TMP/$name-build.log" >&2; die "building the Dispatch floor ($module) failed"; }
 }
 
+# build_nio_floor ROOT: release build of Benchmarks/NIOFloor, the floor on SwiftNIO, a
+# package of its own so that the product never depends on SwiftNIO, into
+# ROOT/.build-niofloor. Sets BENCH_FLOOR_BIN. The first build fetches and compiles
+# SwiftNIO (minutes); later ones only relink.
+build_nio_floor() {
+    local root="$1" t0=$SECONDS scratch="$1/.build-niofloor"
+    log "building the SwiftNIO floor peer (Benchmarks/NIOFloor, release) in $scratch"
+    if ! swift build -c release --package-path "$root/Benchmarks/NIOFloor" --scratch-path "$scratch" \
+        >"$BENCH_TMP/nio-floor-build.log" 2>&1; then
+        tail -n 40 "$BENCH_TMP/nio-floor-build.log" >&2
+        die "building the SwiftNIO floor failed"
+    fi
+    BENCH_FLOOR_BIN="$scratch/release/nio-floor"
+    log "built in $((SECONDS - t0))s"
+}
+
 # start_floor BIN HOST PORT LOOPS [ARGS...]: starts a Dispatch floor peer (ARGS after LOOPS:
 # the proxy floor's upstream and gzip level) and waits until /livez answers 2xx (the proxy
 # floor answers every request alike). Its stderr goes to $BENCH_TMP/floor.stderr. Sets
@@ -176,7 +192,7 @@ start_floor() {
     BENCH_LAST_PID=$!
     register_pid "$BENCH_LAST_PID"
     wait_for_http "http://$host:$port/livez" "$BENCH_LAST_PID" 15 ||
-        { tail -n 20 "$BENCH_TMP/floor.stderr" >&2; die "the Dispatch floor did not start on $host:$port"; }
+        { tail -n 20 "$BENCH_TMP/floor.stderr" >&2; die "the floor peer $(basename "$bin") did not start on $host:$port"; }
 }
 
 # start_gateway BIN HOST PORT [ARGS...]: starts the gateway with its stdout (the JSON
