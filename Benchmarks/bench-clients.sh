@@ -6,7 +6,9 @@
 # machine's load hits both alike. The upstream's CPU is reported but is not server CPU.
 # A third peer, Benchmarks/DispatchProxyFloor (a bare Dispatch-source proxy: fixed upstream
 # request, Content-Length framing, a fixed body gzipped per answer, no parsing, projection,
-# logging or routing), shows what Dispatch sources alone cost a proxy here.
+# logging or routing), shows what Dispatch sources alone cost a proxy here. With --nio-floor
+# a fourth, Benchmarks/NIOFloor's nio-proxy-floor (the same proxy on SwiftNIO's epoll
+# loops), shows what the same minimal work costs without Dispatch sources.
 #
 # Usage (from anywhere in a clone): bash Benchmarks/bench-clients.sh [options]; --help lists
 # them. Progress goes to stderr, the report to stdout. Exit 0 whatever the figures are;
@@ -38,6 +40,7 @@ rss_target_conns=256
 rps_target=1.0
 upstream_tls=0
 floor=1
+nio_floor=0
 
 usage() {
     cat <<EOF
@@ -67,6 +70,9 @@ Usage: bash Benchmarks/bench-clients.sh [options]
   --no-floor             skip the Dispatch proxy floor peer (Benchmarks/DispatchProxyFloor;
                          also skipped with --upstream-tls or --upstream-gzip on, which it
                          cannot speak)
+  --nio-floor            add the SwiftNIO proxy floor peer (Benchmarks/NIOFloor's
+                         nio-proxy-floor, a separate package: its first release build
+                         takes a minute or two; skipped where the Dispatch one is)
   --keep                 keep the temporary directory (configs, wrk outputs)
   -h, --help             this text
 
@@ -92,6 +98,7 @@ while (($# > 0)); do
     --no-build) build=0; shift ;;
     --bin) bin="${2-}"; build=0; shift 2 ;;
     --no-floor) floor=0; shift ;;
+    --nio-floor) nio_floor=1; shift ;;
     --keep) BENCH_KEEP_TMP=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown option '$1'" ;;
@@ -109,11 +116,14 @@ done
 # The floor speaks plain HTTP and frames answers by Content-Length only (nginx's gzip answers
 # are chunked).
 floor_skipped=""
-if ((floor)) && ((upstream_tls)); then floor_skipped="--upstream-tls"; fi
-if ((floor)) && [[ "$upstream_gzip" == on ]]; then floor_skipped="${floor_skipped:+$floor_skipped and }--upstream-gzip on"; fi
+if ((floor || nio_floor)) && ((upstream_tls)); then floor_skipped="--upstream-tls"; fi
+if ((floor || nio_floor)) && [[ "$upstream_gzip" == on ]]; then
+    floor_skipped="${floor_skipped:+$floor_skipped and }--upstream-gzip on"
+fi
 if [[ -n "$floor_skipped" ]]; then
-    log "no Dispatch proxy floor with $floor_skipped: it speaks plain HTTP to an upstream that does not gzip"
+    log "no proxy floors with $floor_skipped: they speak plain HTTP to an upstream that does not gzip"
     floor=0
+    nio_floor=0
 fi
 
 bench_init
@@ -123,6 +133,8 @@ bin="${bin:-$(gateway_bin "$root")}"
 [[ -x "$bin" ]] || die "no gateway executable at $bin"
 floor_bin=""
 ((floor)) && { build_floor "$here/DispatchProxyFloor/main.swift" -I "$root/Sources/CZlib"; floor_bin="$BENCH_FLOOR_BIN"; }
+nio_floor_bin=""
+((nio_floor)) && { build_nio_floor "$root" nio-proxy-floor; nio_floor_bin="$BENCH_FLOOR_BIN"; }
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 if ge "${load_before%% *}" 1.5; then
@@ -137,8 +149,11 @@ up_port="$(pick_free_port)"
 gw_port="$(pick_free_port $((up_port + 1)))"
 px_port="$(pick_free_port $((gw_port + 1)))"
 fl_port="$(pick_free_port $((px_port + 1)))"
-servers="gateway proxy"
-((floor)) && servers="gateway floor proxy"
+nf_port="$(pick_free_port $((fl_port + 1)))"
+servers="gateway"
+((floor)) && servers+=" floor"
+((nio_floor)) && servers+=" niofloor"
+servers+=" proxy"
 envelope="$here/nginx/client-envelope.json"
 path="/clients/1?fields=$fields"
 wrk_headers=(-H "X-Daftra-Subdomain: $tenant" -H "Authorization: Bearer t" -H "Accept-Encoding: gzip")
@@ -248,14 +263,14 @@ check_answer() {
         projected_bytes="$(wc -c <"$BENCH_TMP/$name.body")"
         ((projected_bytes >= 256)) ||
             die "gateway: the projected body is $projected_bytes bytes, under the 256-byte gzip threshold; add --fields"
-    elif [[ "$name" == floor ]]; then
+    elif [[ "$name" == floor || "$name" == niofloor ]]; then
         cmp -s "$BENCH_TMP/$name.body" "$BENCH_TMP/gateway.body" ||
-            die "floor: its body differs from the gateway's: $(head -c 300 "$BENCH_TMP/$name.body")"
+            die "$name: its body differs from the gateway's: $(head -c 300 "$BENCH_TMP/$name.body")"
         # Date and X-Request-Id are fixed bytes of the same length; the rest must match.
-        [[ "$(cut -d: -f1 "$BENCH_TMP/floor.head")" == "$(cut -d: -f1 "$BENCH_TMP/gateway.head")" &&
-            $(wc -c <"$BENCH_TMP/floor.head") == $(wc -c <"$BENCH_TMP/gateway.head") ]] ||
-            die "floor: its answer head differs in shape from the gateway's:$(printf '\n  %s' \
-                "gateway:" "$(<"$BENCH_TMP/gateway.head")" "floor:" "$(<"$BENCH_TMP/floor.head")")"
+        [[ "$(cut -d: -f1 "$BENCH_TMP/$name.head")" == "$(cut -d: -f1 "$BENCH_TMP/gateway.head")" &&
+            $(wc -c <"$BENCH_TMP/$name.head") == $(wc -c <"$BENCH_TMP/gateway.head") ]] ||
+            die "$name: its answer head differs in shape from the gateway's:$(printf '\n  %s' \
+                "gateway:" "$(<"$BENCH_TMP/gateway.head")" "$name:" "$(<"$BENCH_TMP/$name.head")")"
     else
         cmp -s "$BENCH_TMP/$name.body" "$envelope" || die "$name: the body differs from $envelope"
     fi
@@ -275,6 +290,15 @@ if ((floor)); then
     fl_pid=$BENCH_LAST_PID
     check_answer floor "http://$host:$fl_port$path"
 fi
+nf_pid=""
+if ((nio_floor)); then
+    floor_body=()
+    [[ "$fields" == "$CLIENTS_FIELDS" ]] || floor_body=("$BENCH_TMP/gateway.body")
+    log "starting the SwiftNIO proxy floor on $host:$nf_port ($loops loops, upstream $host:$up_port, gzip level $gzip_level)"
+    start_floor "$nio_floor_bin" "$host" "$nf_port" "$loops" "$host" "$up_port" "$gzip_level" "${floor_body[@]}"
+    nf_pid=$BENCH_LAST_PID
+    check_answer niofloor "http://$host:$nf_port$path"
+fi
 
 # ---------------------------------------------------------------------------------------
 # Runs
@@ -286,11 +310,13 @@ BENCH_RESULTS="$results"
 bytes_gateway=""
 bytes_proxy=""
 bytes_floor=""
+bytes_niofloor=""
 
 server_pids() {
     case "$1" in
     gateway) echo "$gw_pid" ;;
     floor) echo "$fl_pid" ;;
+    niofloor) echo "$nf_pid" ;;
     *) echo "$px_pid $(child_pids "$px_pid")" ;;
     esac
 }
@@ -299,6 +325,7 @@ url_of() {
     case "$1" in
     gateway) echo "http://$host:$gw_port$path" ;;
     floor) echo "http://$host:$fl_port$path" ;;
+    niofloor) echo "http://$host:$nf_port$path" ;;
     *) echo "http://$host:$px_port$path" ;;
     esac
 }
@@ -311,6 +338,10 @@ ensure_alive() {
     [[ -z "$fl_pid" ]] || is_alive "$fl_pid" || {
         tail -n 20 "$BENCH_TMP/floor.stderr" >&2
         die "the Dispatch proxy floor died ($1)"
+    }
+    [[ -z "$nf_pid" ]] || is_alive "$nf_pid" || {
+        tail -n 20 "$BENCH_TMP/floor.stderr" >&2
+        die "the SwiftNIO proxy floor died ($1)"
     }
     local name pid want now
     for name in proxy upstream; do
@@ -392,6 +423,11 @@ measure() {
         hwm_b="$hwm_a"
         rss_now="$(status_kb "$fl_pid" VmRSS)"
         bytes_floor="$bytes"
+    elif [[ "$server" == niofloor ]]; then
+        hwm_a="$(status_kb "$nf_pid" VmHWM)"
+        hwm_b="$hwm_a"
+        rss_now="$(status_kb "$nf_pid" VmRSS)"
+        bytes_niofloor="$bytes"
     else
         # shellcheck disable=SC2086
         read -r hwm_a hwm_b <<<"$(hwm_max_sum $px_workers)"
@@ -447,7 +483,11 @@ if ((floor)); then
     echo "          (no request parsing, routing, tenant or credential checks, JSON parsing or projection, log," \
         "metrics or timeouts: what Dispatch sources cost a proxy)"
 elif [[ -n "$floor_skipped" ]]; then
-    echo "floor:    skipped ($floor_skipped: the Dispatch proxy floor speaks plain HTTP to an upstream that does not gzip)"
+    echo "floor:    skipped ($floor_skipped: the proxy floors speak plain HTTP to an upstream that does not gzip)"
+fi
+if ((nio_floor)); then
+    echo "niofloor: Benchmarks/NIOFloor's nio-proxy-floor, $loops SwiftNIO event loops (epoll): the floor's work," \
+        "requests and answers without Dispatch sources; ${bytes_niofloor:-?} bytes on the wire"
 fi
 echo
 echo "Every run (CPU = server utime+stime over the run / requests, sys = its kernel share; upstream = the"
@@ -498,6 +538,18 @@ for c in $connections; do
         echo "  floor/proxy: throughput $(ratio "$f_rps" "$n_rps")x, CPU/request $(ratio "$f_cpu" "$n_cpu")x;" \
             "gateway/floor: throughput $(ratio "$g_rps" "$f_rps")x, CPU/request $(ratio "$g_cpu" "$f_cpu")x" \
             "($(awk -v g="$g_cpu" -v f="$f_cpu" 'BEGIN { printf "%.1f", g - f }') µs per request above the floor)"
+    fi
+    if ((nio_floor)) && [[ -n "$(column niofloor "$c" 4)" ]]; then
+        x_rps="$(med niofloor "$c" 4)"; x_cpu="$(med niofloor "$c" 7)"
+        printf '  %-8s %11.0f %9.3f %9.3f %11.1f %4.0f%% %9.1f  %s\n' niofloor "$x_rps" "$(med niofloor "$c" 5)" \
+            "$(med niofloor "$c" 6)" "$x_cpu" "$(med niofloor "$c" 12)" "$(med niofloor "$c" 13)" \
+            "$(kb_to_mib "$(med niofloor "$c" 8)")"
+        line="  niofloor/proxy: throughput $(ratio "$x_rps" "$n_rps")x, CPU/request $(ratio "$x_cpu" "$n_cpu")x"
+        if ((floor)) && [[ -n "$(column floor "$c" 4)" ]]; then
+            line+="; floor/niofloor (Dispatch sources against epoll): throughput $(ratio "$f_rps" "$x_rps")x,"
+            line+=" CPU/request $(ratio "$f_cpu" "$x_cpu")x"
+        fi
+        echo "$line"
     fi
     v="$(verdict ge "$r_rps" "$rps_target")"
     [[ "$v" == PASS ]] || all_pass=0

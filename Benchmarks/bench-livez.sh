@@ -99,7 +99,7 @@ bin="${bin:-$(gateway_bin "$root")}"
 floor_bin=""
 ((floor)) && { build_floor "$here/DispatchFloor/main.swift"; floor_bin="$BENCH_FLOOR_BIN"; }
 nio_floor_bin=""
-((nio_floor)) && { build_nio_floor "$root"; nio_floor_bin="$BENCH_FLOOR_BIN"; }
+((nio_floor)) && { build_nio_floor "$root" nio-floor; nio_floor_bin="$BENCH_FLOOR_BIN"; }
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 if ge "${load_before%% *}" 1.5; then

@@ -165,19 +165,20 @@ build_floor() {
         { tail -n 20 "$BENCH_TMP/$name-build.log" >&2; die "building the Dispatch floor ($module) failed"; }
 }
 
-# build_nio_floor ROOT: release build of Benchmarks/NIOFloor, the floor on SwiftNIO, a
-# package of its own so that the product never depends on SwiftNIO, into
-# ROOT/.build-niofloor. Sets BENCH_FLOOR_BIN. The first build fetches and compiles
-# SwiftNIO (minutes); later ones only relink.
+# build_nio_floor ROOT PRODUCT: release build of Benchmarks/NIOFloor, the floors on
+# SwiftNIO (products nio-floor and nio-proxy-floor), a package of its own so that the
+# product never depends on SwiftNIO, into ROOT/.build-niofloor. Sets BENCH_FLOOR_BIN to
+# PRODUCT. The first build fetches and compiles SwiftNIO (a minute or two); later ones
+# only relink.
 build_nio_floor() {
-    local root="$1" t0=$SECONDS scratch="$1/.build-niofloor"
+    local root="$1" product="$2" t0=$SECONDS scratch="$1/.build-niofloor"
     log "building the SwiftNIO floor peer (Benchmarks/NIOFloor, release) in $scratch"
     if ! swift build -c release --package-path "$root/Benchmarks/NIOFloor" --scratch-path "$scratch" \
         >"$BENCH_TMP/nio-floor-build.log" 2>&1; then
         tail -n 40 "$BENCH_TMP/nio-floor-build.log" >&2
         die "building the SwiftNIO floor failed"
     fi
-    BENCH_FLOOR_BIN="$scratch/release/nio-floor"
+    BENCH_FLOOR_BIN="$scratch/release/$product"
     log "built in $((SECONDS - t0))s"
 }
 

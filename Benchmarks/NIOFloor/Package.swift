@@ -3,7 +3,8 @@
 // SwiftNIO). The same minimal /livez server as Benchmarks/DispatchFloor, on SwiftNIO's
 // epoll event loops instead of Dispatch sources, so that bench-livez.sh --nio-floor can
 // tell what Dispatch sources cost against epoll driven directly, in the same language and
-// with the same work per request.
+// with the same work per request; nio-proxy-floor is the same to Benchmarks/DispatchProxyFloor
+// for bench-clients.sh --nio-floor.
 import PackageDescription
 
 let package = Package(
@@ -12,9 +13,19 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
     ],
     targets: [
+        // Sources/CZlib links to the gateway's own zlib module map (zlib1g-dev).
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib"),
         .executableTarget(
             name: "nio-floor",
             dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
+        .executableTarget(
+            name: "nio-proxy-floor",
+            dependencies: [
+                "CZlib",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
