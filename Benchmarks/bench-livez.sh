@@ -5,7 +5,9 @@
 # A third peer, Benchmarks/DispatchFloor (a bare Dispatch-source server answering the same
 # bytes with no parsing, logging or routing), shows what Dispatch sources alone cost here.
 # With --nio-floor a fourth, Benchmarks/NIOFloor (the same server on SwiftNIO's epoll loops),
-# shows what the same minimal work costs without Dispatch sources.
+# shows what the same minimal work costs without Dispatch sources. With --epoll-floor another,
+# Benchmarks/DispatchEpollFloor (one Dispatch read source per loop over an epoll set of its
+# connections), shows what relaxing "a read source per connection" would give.
 #
 # Usage (from anywhere in a clone): bash Benchmarks/bench-livez.sh [options]; --help lists
 # them. Progress goes to stderr, the report to stdout. Exit 0 whatever the figures are;
@@ -29,6 +31,7 @@ build=1
 bin=""
 floor=1
 nio_floor=0
+epoll_floor=0
 accept="${DAFTRA_GATEWAY_ACCEPT_STRATEGY:-}"
 rss_target_mib=20
 rps_target=0.8
@@ -53,6 +56,8 @@ Usage: bash Benchmarks/bench-livez.sh [options]
   --no-floor             skip the Dispatch floor peer (Benchmarks/DispatchFloor)
   --nio-floor            add the SwiftNIO floor peer (Benchmarks/NIOFloor, a separate
                          package: its first release build takes a few minutes)
+  --epoll-floor          add the Dispatch epoll-set floor peer (Benchmarks/DispatchEpollFloor:
+                         one read source per loop over an epoll set, not one per connection)
   --keep                 keep the temporary directory (configs, wrk outputs)
   -h, --help             this text
 
@@ -74,6 +79,7 @@ while (($# > 0)); do
     --bin) bin="${2-}"; build=0; shift 2 ;;
     --no-floor) floor=0; shift ;;
     --nio-floor) nio_floor=1; shift ;;
+    --epoll-floor) epoll_floor=1; shift ;;
     --keep) BENCH_KEEP_TMP=1; shift ;;
     -h | --help) usage; exit 0 ;;
     *) usage >&2; die "unknown option '$1'" ;;
@@ -100,6 +106,8 @@ floor_bin=""
 ((floor)) && { build_floor "$here/DispatchFloor/main.swift"; floor_bin="$BENCH_FLOOR_BIN"; }
 nio_floor_bin=""
 ((nio_floor)) && { build_nio_floor "$root" nio-floor; nio_floor_bin="$BENCH_FLOOR_BIN"; }
+epoll_floor_bin=""
+((epoll_floor)) && { build_floor "$here/DispatchEpollFloor/main.swift" -I "$here/DispatchEpollFloor/CEpoll"; epoll_floor_bin="$BENCH_FLOOR_BIN"; }
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 if ge "${load_before%% *}" 1.5; then
@@ -114,9 +122,11 @@ gw_port="$(pick_free_port)"
 ng_port="$(pick_free_port $((gw_port + 1)))"
 fl_port="$(pick_free_port $((ng_port + 1)))"
 nf_port="$(pick_free_port $((fl_port + 1)))"
+ep_port="$(pick_free_port $((nf_port + 1)))"
 servers="gateway"
 ((floor)) && servers+=" floor"
 ((nio_floor)) && servers+=" niofloor"
+((epoll_floor)) && servers+=" epfloor"
 servers+=" nginx"
 
 log "starting the gateway on $host:$gw_port (--loops $loops, accept strategy ${accept:-default})"
@@ -141,6 +151,12 @@ if ((nio_floor)); then
     start_floor "$nio_floor_bin" "$host" "$nf_port" "$loops"
     nf_pid=$BENCH_LAST_PID
 fi
+ep_pid=""
+if ((epoll_floor)); then
+    log "starting the Dispatch epoll-set floor on $host:$ep_port ($loops loops)"
+    start_floor "$epoll_floor_bin" "$host" "$ep_port" "$loops"
+    ep_pid=$BENCH_LAST_PID
+fi
 
 # Both must answer the same thing before their speed means anything.
 check_answer() {
@@ -158,6 +174,7 @@ check_answer gateway "http://$host:$gw_port/livez"
 check_answer nginx "http://$host:$ng_port/livez"
 ((floor)) && check_answer floor "http://$host:$fl_port/livez"
 ((nio_floor)) && check_answer niofloor "http://$host:$nf_port/livez"
+((epoll_floor)) && check_answer epfloor "http://$host:$ep_port/livez"
 
 # ---------------------------------------------------------------------------------------
 # Runs
@@ -174,6 +191,7 @@ server_pids() {
     gateway) echo "$gw_pid" ;;
     floor) echo "$fl_pid" ;;
     niofloor) echo "$nf_pid" ;;
+    epfloor) echo "$ep_pid" ;;
     *) echo "$ng_pid $(child_pids "$ng_pid")" ;;
     esac
 }
@@ -183,6 +201,7 @@ url_of() {
     gateway) echo "http://$host:$gw_port/livez" ;;
     floor) echo "http://$host:$fl_port/livez" ;;
     niofloor) echo "http://$host:$nf_port/livez" ;;
+    epfloor) echo "http://$host:$ep_port/livez" ;;
     *) echo "http://$host:$ng_port/livez" ;;
     esac
 }
@@ -195,6 +214,7 @@ ensure_alive() {
     is_alive "$ng_pid" || die "nginx died ($1)"
     [[ -z "$fl_pid" ]] || is_alive "$fl_pid" || die "the Dispatch floor died ($1)"
     [[ -z "$nf_pid" ]] || is_alive "$nf_pid" || die "the SwiftNIO floor died ($1)"
+    [[ -z "$ep_pid" ]] || is_alive "$ep_pid" || die "the Dispatch epoll-set floor died ($1)"
     local now
     now="$(child_pids "$ng_pid")"
     [[ "$now" == "$ng_workers" ]] || {
@@ -244,9 +264,9 @@ measure() {
         hwm_b="$hwm_a"
         rss_now="$(status_kb "$gw_pid" VmRSS)"
         bytes_gateway="$bytes"
-    elif [[ "$server" == floor || "$server" == niofloor ]]; then
-        local pid="$fl_pid"
-        [[ "$server" == floor ]] || pid="$nf_pid"
+    elif [[ "$server" == floor || "$server" == niofloor || "$server" == epfloor ]]; then
+        local pid
+        pid="$(server_pids "$server")"
         hwm_a="$(status_kb "$pid" VmHWM)"
         hwm_b="$hwm_a"
         rss_now="$(status_kb "$pid" VmRSS)"
@@ -289,6 +309,8 @@ echo "nginx:   worker_processes $workers, reuseport, JSON access log to /dev/nul
     "fixed answer, no parsing, log, routing or timeouts (what Dispatch sources alone cost)"
 ((nio_floor)) && echo "niofloor: Benchmarks/NIOFloor, $loops SwiftNIO event loops (epoll): the floor's work and answer" \
     "without Dispatch sources"
+((epoll_floor)) && echo "epfloor: Benchmarks/DispatchEpollFloor, $loops loops: one read source per loop over an epoll set" \
+    "(level-triggered) of its connections, the floor's work per ready connection"
 echo
 echo "Every run (CPU = server utime+stime over the run / requests, sys = its kernel share; peak RSS = VmHWM,"
 echo "for nginx the largest worker / the workers' sum; RSS now = the gateway's VmRSS after the run):"
@@ -338,6 +360,17 @@ for c in $connections; do
         if ((floor)) && [[ -n "$(column floor "$c" 4)" ]]; then
             line+="; floor/niofloor (Dispatch sources against epoll): throughput $(ratio "$f_rps" "$x_rps")x,"
             line+=" CPU/request $(ratio "$f_cpu" "$x_cpu")x"
+        fi
+        echo "$line"
+    fi
+    if ((epoll_floor)) && [[ -n "$(column epfloor "$c" 4)" ]]; then
+        e_rps="$(med epfloor "$c" 4)"; e_cpu="$(med epfloor "$c" 7)"
+        printf '  %-8s %11.0f %9.3f %9.3f %11.1f %4.0f%%  %s\n' epfloor "$e_rps" "$(med epfloor "$c" 5)" \
+            "$(med epfloor "$c" 6)" "$e_cpu" "$(med epfloor "$c" 12)" "$(kb_to_mib "$(med epfloor "$c" 8)")"
+        line="  epfloor/nginx: throughput $(ratio "$e_rps" "$n_rps")x, CPU/request $(ratio "$e_cpu" "$n_cpu")x"
+        if ((floor)) && [[ -n "$(column floor "$c" 4)" ]]; then
+            line+="; floor/epfloor (a source per connection against one per loop): throughput"
+            line+=" $(ratio "$f_rps" "$e_rps")x, CPU/request $(ratio "$f_cpu" "$e_cpu")x"
         fi
         echo "$line"
     fi
