@@ -146,7 +146,8 @@ build_gateway() {
 
 gateway_bin() { echo "$1/.build-static/release/daftra-gateway"; }
 
-# build_floor SOURCE [SWIFTC_ARGS...]: compiles a Dispatch floor peer (one file, optimised)
+# build_floor SOURCE [SWIFTC_ARGS...]: compiles a Dispatch floor peer (its main.swift and
+# Benchmarks/FloorShared/FloorShared.swift, optimised)
 # into $BENCH_TMP, module and executable named after its folder (DispatchFloor/main.swift:
 # DispatchFloor, dispatch-floor; DispatchProxyFloor/main.swift: DispatchProxyFloor,
 # dispatch-proxy-floor); SWIFTC_ARGS go to swiftc before the source (-I DIR for a C module
@@ -161,7 +162,8 @@ build_floor() {
     BENCH_FLOOR_BIN="$BENCH_TMP/$name"
     log "building the Dispatch floor peer ($source)"
     "$swiftc" -O -swift-version 6 -module-name "$module" -module-cache-path "$BENCH_TMP/module-cache" \
-        "$@" "$source" -o "$BENCH_FLOOR_BIN" >"$BENCH_TMP/$name-build.log" 2>&1 ||
+        "$@" "$source" "$(dirname "$(dirname "$source")")/FloorShared/FloorShared.swift" \
+        -o "$BENCH_FLOOR_BIN" >"$BENCH_TMP/$name-build.log" 2>&1 ||
         { tail -n 20 "$BENCH_TMP/$name-build.log" >&2; die "building the Dispatch floor ($module) failed"; }
 }
 

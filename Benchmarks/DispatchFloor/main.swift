@@ -12,14 +12,9 @@
 // (Benchmarks/README.md).
 //
 // Usage: dispatch-floor HOST PORT LOOPS   (IPv4 HOST)
+// Build: swiftc -O -swift-version 6 main.swift ../FloorShared/FloorShared.swift (lib.sh build_floor)
 import Dispatch
 import Glibc
-
-/// A line on stderr (`write(2)`: the C `stderr` global is not concurrency-safe).
-func say(_ line: String) {
-    var line = line + "\n"
-    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-}
 
 let arguments = CommandLine.arguments
 guard arguments.count == 4, let port = UInt16(arguments[2]), let loops = Int(arguments[3]), loops > 0 else {
@@ -29,28 +24,12 @@ guard arguments.count == 4, let port = UInt16(arguments[2]), let loops = Int(arg
 let host = arguments[1]
 signal(SIGPIPE, SIG_IGN)
 
-/// The gateway's /livez answer, byte for byte in length (a fixed Date and request id).
-let answer: [UInt8] = Array((
-    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n"
-    + "X-Request-Id: 0123456789abcdef0123456789abcdef\r\nDate: Sun, 29 Nov 2026 00:00:00 GMT\r\n"
-    + "Content-Length: 15\r\n\r\n{\"status\":\"ok\"}").utf8)
-
-func fail(_ what: String) -> Never {
-    say("dispatch-floor: \(what): \(String(cString: strerror(errno)))")
-    exit(1)
-}
-
-func setNonBlocking(_ fd: Int32) {
-    _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-}
-
 /// One connection, confined to its loop's queue: the read source's handler and the cancel
 /// handler both run there.
 final class Connection: @unchecked Sendable {
     let fd: Int32
     var source: (any DispatchSourceRead)?
-    /// How many bytes of "\r\n\r\n" the previous read ended with.
-    var matched = 0
+    var heads = HeadCounter()
     var out: [UInt8] = []
 
     init(fd: Int32, queue: DispatchQueue, buffer: UnsafeMutableRawBufferPointer) {
@@ -73,23 +52,10 @@ final class Connection: @unchecked Sendable {
             return
         }
         guard n > 0 else { return }
-        let pattern: [UInt8] = [13, 10, 13, 10]
-        var heads = 0
-        for i in 0..<n {
-            let byte = buffer[i]
-            if byte == pattern[matched] {
-                matched += 1
-                if matched == 4 {
-                    heads += 1
-                    matched = 0
-                }
-            } else {
-                matched = byte == 13 ? 1 : 0
-            }
-        }
-        guard heads > 0 else { return }
+        let completed = heads.count(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+        guard completed > 0 else { return }
         out.removeAll(keepingCapacity: true)
-        for _ in 0..<heads { out.append(contentsOf: answer) }
+        for _ in 0..<completed { out.append(contentsOf: livezAnswer) }
         var sent = 0
         while sent < out.count {
             let m = out.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
@@ -113,22 +79,7 @@ final class Loop: @unchecked Sendable {
 
     init(index: Int, host: String, port: UInt16) {
         queue = DispatchQueue(label: "floor.loop.\(index)", qos: .userInitiated)
-        listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard listener >= 0 else { fail("socket") }
-        var one: Int32 = 1
-        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        setsockopt(listener, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { fail("address \(host)") }
-        let bound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard bound == 0, listen(listener, 1024) == 0 else { fail("bind/listen") }
-        setNonBlocking(listener)
+        listener = reusePortListener(host: host, port: port)
         let source = DispatchSource.makeReadSource(fileDescriptor: listener, queue: queue)
         source.setEventHandler { [unowned self] in self.acceptAll() }
         acceptSource = source
@@ -140,8 +91,7 @@ final class Loop: @unchecked Sendable {
             let fd = accept(listener, nil, nil)
             guard fd >= 0 else { return }
             setNonBlocking(fd)
-            var one: Int32 = 1
-            setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
+            setNoDelay(fd)
             _ = Connection(fd: fd, queue: queue, buffer: buffer)
         }
     }

@@ -21,17 +21,12 @@
 //
 // Usage: dispatch-proxy-floor HOST PORT LOOPS UPSTREAM_HOST UPSTREAM_PORT GZIP_LEVEL [BODY_FILE]
 //   (IPv4 hosts; BODY_FILE: the body to gzip and answer, instead of the built-in one)
-// Build: swiftc -O -swift-version 6 -I Sources/CZlib main.swift (Sources/CZlib's module
-//   map brings zlib in, with the shim's deflateInit2 wrapper).
+// Build: swiftc -O -swift-version 6 -I Sources/CZlib main.swift ../FloorShared/FloorShared.swift
+//   (Sources/CZlib's module map brings zlib in, with the shim's deflateInit2 wrapper;
+//   lib.sh build_floor adds FloorShared).
 import CZlib
 import Dispatch
 import Glibc
-
-/// A line on stderr (`write(2)`: the C `stderr` global is not concurrency-safe).
-func say(_ line: String) {
-    var line = line + "\n"
-    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-}
 
 /// Something is wrong with the set-up (the upstream answered what this floor cannot
 /// measure): stop at once rather than measure it.
@@ -56,64 +51,16 @@ let host = arguments[1]
 let upstreamHost = arguments[4]
 signal(SIGPIPE, SIG_IGN)
 
-/// The gateway's answer body for `GET /clients/1?fields=id,email,business_name,first_name,
-/// last_name,address1,city,notes` (CLIENTS_FIELDS in Benchmarks/lib.sh) over
-/// Benchmarks/nginx/client-envelope.json, byte for byte (264 bytes): `data.Client`'s members
-/// in the envelope's order. bench-clients.sh passes the gateway's own decoded answer as
-/// BODY_FILE instead, so that any --fields works.
-let builtInBody = #"{"id":"1","business_name":"Nile Delta Trading Co.","first_name":"Mona","last_name":"El-Sayed","email":"accounts@niledelta.example","address1":"14 Tahrir Street","city":"Cairo","notes":"Prefers invoices in Arabic and English; pays by bank transfer within 30 days."}"#
-
-func readFile(_ path: String) -> [UInt8] {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { failErrno("open \(path)") }
-    defer { close(fd) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n < 0 && errno == EINTR { continue }
-        guard n >= 0 else { failErrno("read \(path)") }
-        if n == 0 { return bytes }
-        bytes.append(contentsOf: chunk[..<n])
+let body: [UInt8] = {
+    guard let body = proxyFloorBody(file: arguments.count == 8 ? arguments[7] : nil) else {
+        fail("BODY_FILE \(arguments[7]) cannot be read, or is empty")
     }
-}
+    return body
+}()
 
-let body: [UInt8] = arguments.count == 8 ? readFile(arguments[7]) : Array(builtInBody.utf8)
-guard !body.isEmpty else { fail("the body is empty") }
+let upstreamRequest = upstreamClientRequest(host: upstreamHost, port: Int(upstreamPort))
 
-/// The gateway's upstream request (ClientsEndpoint.callUpstream, UpstreamRequest.encoded),
-/// for the tenant `acme` of bench-clients.sh against `--upstream http://HOST:PORT/{subdomain}/api2`,
-/// with a fixed request id of the same length.
-let upstreamRequest: [UInt8] = Array((
-    "GET /acme/api2/clients/1.json HTTP/1.1\r\nHost: \(upstreamHost):\(upstreamPort)\r\n"
-    + "Accept: application/json\r\nAccept-Encoding: gzip\r\nAuthorization: Bearer t\r\n"
-    + "User-Agent: daftra-gateway/0.1.0\r\nX-Request-Id: 0123456789abcdef0123456789abcdef\r\n\r\n").utf8)
-
-/// The gateway's answer head, in its order and byte for byte in length (a fixed Date and
-/// request id), split around the Content-Length value.
-let answerHeadStart: [UInt8] = Array("HTTP/1.1 200 OK\r\nDate: Sun, 29 Nov 2026 00:00:00 GMT\r\nContent-Length: ".utf8)
-let answerHeadEnd: [UInt8] = Array((
-    "\r\nVary: Accept-Encoding\r\nContent-Encoding: gzip\r\nContent-Type: application/json; charset=utf-8\r\n"
-    + "Cache-Control: no-store\r\nX-Request-Id: 0123456789abcdef0123456789abcdef\r\n\r\n").utf8)
-
-func setNonBlocking(_ fd: Int32) {
-    _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-}
-
-func setNoDelay(_ fd: Int32) {
-    var one: Int32 = 1
-    setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
-}
-
-func ipv4(_ host: String, _ port: UInt16) -> sockaddr_in {
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_port = port.bigEndian
-    guard inet_pton(AF_INET, host, &address.sin_addr) == 1 else { fail("not an IPv4 address: \(host)") }
-    return address
-}
-
-let upstreamAddress = ipv4(upstreamHost, upstreamPort)
+let upstreamAddress = ipv4Address(upstreamHost, upstreamPort)
 
 /// One upstream TCP connection and its sources, confined to its loop's queue. The fd is
 /// closed once, by whichever cancel handler of its sources runs last (or at once when it
@@ -211,21 +158,9 @@ final class Loop: @unchecked Sendable {
         guard czlib_deflate_init_gzip(stream, level, bits, max(1, bits - 7)) == Z_OK else { fail("deflateInit2") }
         let bound = Int(deflateBound(stream, uLong(body.count)))
         gzip = .allocate(capacity: bound)
-        answer = .allocate(capacity: answerHeadStart.count + 20 + answerHeadEnd.count + bound)
+        answer = .allocate(capacity: clientAnswerHeadStart.count + 20 + clientAnswerHeadEnd.count + bound)
 
-        listener = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard listener >= 0 else { failErrno("socket") }
-        var one: Int32 = 1
-        setsockopt(listener, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        setsockopt(listener, SOL_SOCKET, SO_REUSEPORT, &one, socklen_t(MemoryLayout<Int32>.size))
-        var address = ipv4(host, port)
-        let isBound = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                bind(listener, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard isBound == 0, listen(listener, 1024) == 0 else { failErrno("bind/listen") }
-        setNonBlocking(listener)
+        listener = reusePortListener(host: host, port: port)
         let source = DispatchSource.makeReadSource(fileDescriptor: listener, queue: queue)
         source.setEventHandler { [unowned self] in self.acceptAll() }
         acceptSource = source
@@ -257,7 +192,7 @@ final class Loop: @unchecked Sendable {
         stream.pointee.next_in = nil
         let member = gzip.count - Int(stream.pointee.avail_out)
 
-        var at = UnsafeMutableBufferPointer(rebasing: answer[...]).initialize(from: answerHeadStart).1
+        var at = UnsafeMutableBufferPointer(rebasing: answer[...]).initialize(from: clientAnswerHeadStart).1
         // Content-Length in decimal.
         var width = 1
         var rest = member
@@ -271,7 +206,7 @@ final class Loop: @unchecked Sendable {
             rest /= 10
         }
         at += width
-        at = UnsafeMutableBufferPointer(rebasing: answer[at...]).initialize(from: answerHeadEnd).1 + at
+        at = UnsafeMutableBufferPointer(rebasing: answer[at...]).initialize(from: clientAnswerHeadEnd).1 + at
         UnsafeMutableRawPointer(answer.baseAddress! + at).copyMemory(from: gzip.baseAddress!, byteCount: member)
         return at + member
     }
@@ -283,8 +218,7 @@ final class Connection: @unchecked Sendable {
     let fd: Int32
     unowned let loop: Loop
     var source: (any DispatchSourceRead)?
-    /// How many bytes of "\r\n\r\n" the previous downstream read ended with.
-    var matched = 0
+    var heads = HeadCounter()
     /// Request heads received and not answered yet, the one in exchange included.
     var waiting = 0
     /// An upstream exchange is under way.
@@ -293,7 +227,7 @@ final class Connection: @unchecked Sendable {
     var dropped = false
 
     // The upstream answer being read.
-    var headMatched = 0
+    var answerHead = HeadCounter()
     var head: [UInt8] = []
     /// Body bytes still to come; -1 while the head is incomplete.
     var bodyLeft = -1
@@ -330,21 +264,7 @@ final class Connection: @unchecked Sendable {
             return
         }
         guard n > 0 else { return }
-        let pattern: [UInt8] = [13, 10, 13, 10]
-        var heads = 0
-        for i in 0..<n {
-            let byte = buffer[i]
-            if byte == pattern[matched] {
-                matched += 1
-                if matched == 4 {
-                    heads += 1
-                    matched = 0
-                }
-            } else {
-                matched = byte == 13 ? 1 : 0
-            }
-        }
-        waiting += heads
+        waiting += heads.count(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
         if !busy && waiting > 0 { startExchange() }
     }
 
@@ -352,7 +272,7 @@ final class Connection: @unchecked Sendable {
 
     func startExchange() {
         busy = true
-        headMatched = 0
+        answerHead = HeadCounter()
         head.removeAll(keepingCapacity: true)
         bodyLeft = -1
         guard let link else {
@@ -462,22 +382,9 @@ final class Connection: @unchecked Sendable {
         guard busy else { fail("the upstream sent \(n) bytes nobody asked for") }
         var at = 0
         if bodyLeft < 0 {
-            let pattern: [UInt8] = [13, 10, 13, 10]
-            var end = -1
-            for i in 0..<n {
-                let byte = buffer[i]
-                if byte == pattern[headMatched] {
-                    headMatched += 1
-                    if headMatched == 4 {
-                        end = i + 1
-                        break
-                    }
-                } else {
-                    headMatched = byte == 13 ? 1 : 0
-                }
-            }
-            head.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[..<(end < 0 ? n : end)]))
-            guard end >= 0 else {
+            let end = answerHead.end(in: UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+            head.append(contentsOf: UnsafeRawBufferPointer(rebasing: buffer[..<(end ?? n)]))
+            guard let end else {
                 if head.count > 64 * 1024 { fail("the upstream's answer head is over 64 KiB") }
                 return
             }

@@ -15,9 +15,13 @@ let package = Package(
     targets: [
         // Sources/CZlib links to the gateway's own zlib module map (zlib1g-dev).
         .systemLibrary(name: "CZlib", pkgConfig: "zlib"),
+        // Sources/FloorShared links to Benchmarks/FloorShared, which the Dispatch floors
+        // compile with: the bytes every floor answers and sends, and its head counter.
+        .target(name: "FloorShared"),
         .executableTarget(
             name: "nio-floor",
             dependencies: [
+                "FloorShared",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
@@ -26,6 +30,7 @@ let package = Package(
             name: "nio-proxy-floor",
             dependencies: [
                 "CZlib",
+                "FloorShared",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -10,6 +10,7 @@
 // against epoll driven directly.
 //
 // Usage: nio-floor HOST PORT LOOPS
+import FloorShared
 import NIOCore
 import NIOPosix
 
@@ -17,42 +18,20 @@ import NIOPosix
 import Glibc
 #endif
 
-/// The gateway's /livez answer, byte for byte in length (a fixed Date and request id), the
-/// same bytes as the Dispatch floor's.
-let answer: [UInt8] = Array((
-    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n"
-    + "X-Request-Id: 0123456789abcdef0123456789abcdef\r\nDate: Sun, 29 Nov 2026 00:00:00 GMT\r\n"
-    + "Content-Length: 15\r\n\r\n{\"status\":\"ok\"}").utf8)
-
 /// Counts request heads and answers each with `answer`; one instance per channel, so it
 /// lives on that channel's event loop only.
 final class FloorHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    /// How many bytes of "\r\n\r\n" the previous read ended with.
-    private var matched = 0
-    private let pattern: [UInt8] = [13, 10, 13, 10]
+    private var heads = HeadCounter()
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
-        var heads = 0
-        buffer.withUnsafeReadableBytes { bytes in
-            for byte in bytes {
-                if byte == pattern[matched] {
-                    matched += 1
-                    if matched == 4 {
-                        heads += 1
-                        matched = 0
-                    }
-                } else {
-                    matched = byte == 13 ? 1 : 0
-                }
-            }
-        }
-        guard heads > 0 else { return }
-        var out = context.channel.allocator.buffer(capacity: answer.count * heads)
-        for _ in 0..<heads { out.writeBytes(answer) }
+        let completed = buffer.withUnsafeReadableBytes { heads.count($0) }
+        guard completed > 0 else { return }
+        var out = context.channel.allocator.buffer(capacity: livezAnswer.count * completed)
+        for _ in 0..<completed { out.writeBytes(livezAnswer) }
         context.writeAndFlush(wrapOutboundOut(out), promise: nil)
     }
 
@@ -63,7 +42,7 @@ final class FloorHandler: ChannelInboundHandler {
 
 let arguments = CommandLine.arguments
 guard arguments.count == 4, let port = Int(arguments[2]), let loops = Int(arguments[3]), loops > 0 else {
-    print("usage: nio-floor HOST PORT LOOPS")
+    say("usage: nio-floor HOST PORT LOOPS")
     exit(64)
 }
 

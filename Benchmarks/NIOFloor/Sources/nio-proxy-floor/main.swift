@@ -13,18 +13,13 @@
 //
 // Usage: nio-proxy-floor HOST PORT LOOPS UPSTREAM_HOST UPSTREAM_PORT GZIP_LEVEL [BODY_FILE]
 import CZlib
+import FloorShared
 import NIOCore
 import NIOPosix
 
 #if canImport(Glibc)
 import Glibc
 #endif
-
-/// A line on stderr (`write(2)`: the C `stderr` global is not concurrency-safe).
-func say(_ line: String) {
-    var line = line + "\n"
-    line.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
-}
 
 /// Something is wrong with the set-up: stop at once rather than measure it.
 func fail(_ what: String) -> Never {
@@ -48,38 +43,13 @@ let gzipLevel = level
 let host = arguments[1]
 let upstreamHost = arguments[4]
 
-/// The Dispatch proxy floor's built-in body: the gateway's answer for bench-clients.sh's
-/// default ?fields= over Benchmarks/nginx/client-envelope.json (264 bytes).
-let builtInBody = #"{"id":"1","business_name":"Nile Delta Trading Co.","first_name":"Mona","last_name":"El-Sayed","email":"accounts@niledelta.example","address1":"14 Tahrir Street","city":"Cairo","notes":"Prefers invoices in Arabic and English; pays by bank transfer within 30 days."}"#
-
-/// BODY_FILE's bytes (bench-clients.sh passes the gateway's own answer for other --fields).
-func readBody(_ path: String) -> [UInt8] {
-    guard let file = fopen(path, "rb") else { fail("cannot open \(path)") }
-    defer { fclose(file) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, file) }
-        if n == 0 { return bytes }
-        bytes.append(contentsOf: chunk[..<n])
+let body: [UInt8] = {
+    guard let body = proxyFloorBody(file: arguments.count == 8 ? arguments[7] : nil) else {
+        fail("BODY_FILE \(arguments[7]) cannot be read, or is empty")
     }
-}
-
-let body: [UInt8] = arguments.count == 8 ? readBody(arguments[7]) : Array(builtInBody.utf8)
-guard !body.isEmpty else { fail("the body is empty") }
-
-/// The Dispatch proxy floor's upstream request: the gateway's, for tenant `acme`.
-let upstreamRequest: [UInt8] = Array((
-    "GET /acme/api2/clients/1.json HTTP/1.1\r\nHost: \(upstreamHost):\(upstreamPort)\r\n"
-    + "Accept: application/json\r\nAccept-Encoding: gzip\r\nAuthorization: Bearer t\r\n"
-    + "User-Agent: daftra-gateway/0.1.0\r\nX-Request-Id: 0123456789abcdef0123456789abcdef\r\n\r\n").utf8)
-
-/// The gateway's answer head (as the Dispatch proxy floor writes it), split around the
-/// Content-Length value.
-let answerHeadStart: [UInt8] = Array("HTTP/1.1 200 OK\r\nDate: Sun, 29 Nov 2026 00:00:00 GMT\r\nContent-Length: ".utf8)
-let answerHeadEnd: [UInt8] = Array((
-    "\r\nVary: Accept-Encoding\r\nContent-Encoding: gzip\r\nContent-Type: application/json; charset=utf-8\r\n"
-    + "Cache-Control: no-store\r\nX-Request-Id: 0123456789abcdef0123456789abcdef\r\n\r\n").utf8)
+    return body
+}()
+let upstreamRequest = upstreamClientRequest(host: upstreamHost, port: upstreamPort)
 
 /// One reusable gzip stream, window and memory level fitted to the body as the gateway's
 /// GzipEncoder fits them, reset per answer.
@@ -116,35 +86,10 @@ final class Deflater: @unchecked Sendable {
         guard deflate(stream, Z_FINISH) == Z_STREAM_END else { fail("deflate did not finish in one call") }
         stream.pointee.next_in = nil
         let member = output.count - Int(stream.pointee.avail_out)
-        out.writeBytes(answerHeadStart)
+        out.writeBytes(clientAnswerHeadStart)
         out.writeString(String(member))
-        out.writeBytes(answerHeadEnd)
+        out.writeBytes(clientAnswerHeadEnd)
         out.writeBytes(UnsafeRawBufferPointer(start: output.baseAddress, count: member))
-    }
-}
-
-/// Counts request heads across reads (the state of a partly seen "\r\n\r\n").
-struct HeadCounter {
-    private var matched = 0
-    private static let pattern: [UInt8] = [13, 10, 13, 10]
-
-    /// Heads completed in `bytes`, and the offset just past the first one, if any.
-    mutating func count(_ bytes: UnsafeRawBufferPointer) -> (heads: Int, firstEnd: Int?) {
-        var heads = 0
-        var firstEnd: Int?
-        for (i, byte) in bytes.enumerated() {
-            if byte == Self.pattern[matched] {
-                matched += 1
-                if matched == 4 {
-                    heads += 1
-                    matched = 0
-                    if firstEnd == nil { firstEnd = i + 1 }
-                }
-            } else {
-                matched = byte == 13 ? 1 : 0
-            }
-        }
-        return (heads, firstEnd)
     }
 }
 
@@ -173,7 +118,7 @@ final class UpstreamHandler: ChannelInboundHandler {
         buffer.withUnsafeReadableBytes { bytes in
             var at = 0
             if bodyLeft < 0 {
-                let (_, end) = head.count(bytes)
+                let end = head.end(in: bytes)
                 headBytes.append(contentsOf: bytes[..<(end ?? bytes.count)])
                 guard let end else { return }
                 bodyLeft = contentLength()
@@ -231,7 +176,7 @@ final class ProxyHandler: ChannelInboundHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
-        waiting += buffer.withUnsafeReadableBytes { heads.count($0).heads }
+        waiting += buffer.withUnsafeReadableBytes { heads.count($0) }
         if !busy && waiting > 0 { startExchange() }
     }
 
