@@ -320,6 +320,22 @@ while IFS=$'\t' read -r c s r rps p50 p99 cpu ha hb now _ sys; do
     printf '  %-5s %-8s %5s %11s %9s %9s %11s %5s %17s %10s\n' "$c" "$s" "$r" "$rps" "$p50" "$p99" "$cpu" "$sys%" "$peak" "$now"
 done <"$results"
 
+# other_floor_report PEER C WHAT: PEER's median row at C connections, its ratios to nginx
+# and, when the Dispatch floor ran, the Dispatch floor's ratios to it (WHAT says what that
+# comparison isolates). Uses n_rps, n_cpu, f_rps and f_cpu of the report loop below.
+other_floor_report() {
+    local peer="$1" c="$2" what="$3" rps cpu line
+    [[ -n "$(column "$peer" "$c" 4)" ]] || return 0
+    rps="$(med "$peer" "$c" 4)"; cpu="$(med "$peer" "$c" 7)"
+    printf '  %-8s %11.0f %9.3f %9.3f %11.1f %4.0f%%  %s\n' "$peer" "$rps" "$(med "$peer" "$c" 5)" \
+        "$(med "$peer" "$c" 6)" "$cpu" "$(med "$peer" "$c" 12)" "$(kb_to_mib "$(med "$peer" "$c" 8)")"
+    line="  $peer/nginx: throughput $(ratio "$rps" "$n_rps")x, CPU/request $(ratio "$cpu" "$n_cpu")x"
+    if ((floor)) && [[ -n "$(column floor "$c" 4)" ]]; then
+        line+="; floor/$peer ($what): throughput $(ratio "$f_rps" "$rps")x, CPU/request $(ratio "$f_cpu" "$cpu")x"
+    fi
+    echo "$line"
+}
+
 all_pass=1
 for c in $connections; do
     [[ -n "$(column gateway "$c" 4)" && -n "$(column nginx "$c" 4)" ]] || {
@@ -352,28 +368,8 @@ for c in $connections; do
             "gateway/floor: throughput $(ratio "$g_rps" "$f_rps")x, CPU/request $(ratio "$g_cpu" "$f_cpu")x" \
             "($(awk -v g="$g_cpu" -v f="$f_cpu" 'BEGIN { printf "%.1f", g - f }') µs per request above the floor)"
     fi
-    if ((nio_floor)) && [[ -n "$(column niofloor "$c" 4)" ]]; then
-        x_rps="$(med niofloor "$c" 4)"; x_cpu="$(med niofloor "$c" 7)"
-        printf '  %-8s %11.0f %9.3f %9.3f %11.1f %4.0f%%  %s\n' niofloor "$x_rps" "$(med niofloor "$c" 5)" \
-            "$(med niofloor "$c" 6)" "$x_cpu" "$(med niofloor "$c" 12)" "$(kb_to_mib "$(med niofloor "$c" 8)")"
-        line="  niofloor/nginx: throughput $(ratio "$x_rps" "$n_rps")x, CPU/request $(ratio "$x_cpu" "$n_cpu")x"
-        if ((floor)) && [[ -n "$(column floor "$c" 4)" ]]; then
-            line+="; floor/niofloor (Dispatch sources against epoll): throughput $(ratio "$f_rps" "$x_rps")x,"
-            line+=" CPU/request $(ratio "$f_cpu" "$x_cpu")x"
-        fi
-        echo "$line"
-    fi
-    if ((epoll_floor)) && [[ -n "$(column epfloor "$c" 4)" ]]; then
-        e_rps="$(med epfloor "$c" 4)"; e_cpu="$(med epfloor "$c" 7)"
-        printf '  %-8s %11.0f %9.3f %9.3f %11.1f %4.0f%%  %s\n' epfloor "$e_rps" "$(med epfloor "$c" 5)" \
-            "$(med epfloor "$c" 6)" "$e_cpu" "$(med epfloor "$c" 12)" "$(kb_to_mib "$(med epfloor "$c" 8)")"
-        line="  epfloor/nginx: throughput $(ratio "$e_rps" "$n_rps")x, CPU/request $(ratio "$e_cpu" "$n_cpu")x"
-        if ((floor)) && [[ -n "$(column floor "$c" 4)" ]]; then
-            line+="; floor/epfloor (a source per connection against one per loop): throughput"
-            line+=" $(ratio "$f_rps" "$e_rps")x, CPU/request $(ratio "$f_cpu" "$e_cpu")x"
-        fi
-        echo "$line"
-    fi
+    ((nio_floor)) && other_floor_report niofloor "$c" "Dispatch sources against epoll"
+    ((epoll_floor)) && other_floor_report epfloor "$c" "a source per connection against one per loop"
     v="$(verdict ge "$r_rps" "$rps_target")"
     [[ "$v" == PASS ]] || all_pass=0
     echo "  target throughput >= ${rps_target}x nginx: $v (${r_rps}x)"
