@@ -17,13 +17,7 @@ import CEpoll
 import Dispatch
 import Glibc
 
-let arguments = CommandLine.arguments
-guard arguments.count == 4, let port = UInt16(arguments[2]), let loops = Int(arguments[3]), loops > 0 else {
-    say("usage: dispatch-epoll-floor HOST PORT LOOPS")
-    exit(64)
-}
-let host = arguments[1]
-signal(SIGPIPE, SIG_IGN)
+let (host, port, loops) = livezFloorArguments(name: "dispatch-epoll-floor")
 
 /// One loop: its queue, listener, epoll set and the source over it, and the per-fd state
 /// of its connections (how many bytes of "\r\n\r\n" each read ended with). Everything is
@@ -73,11 +67,7 @@ final class Loop: @unchecked Sendable {
     }
 
     func acceptAll() {
-        while true {
-            let fd = accept(listener, nil, nil)
-            guard fd >= 0 else { return }
-            setNonBlocking(fd)
-            setNoDelay(fd)
+        while let fd = acceptConnection(listener) {
             if Int(fd) >= counters.count {
                 counters += [HeadCounter](repeating: HeadCounter(), count: Int(fd) + 1 - counters.count)
             }

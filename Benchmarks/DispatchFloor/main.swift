@@ -16,13 +16,7 @@
 import Dispatch
 import Glibc
 
-let arguments = CommandLine.arguments
-guard arguments.count == 4, let port = UInt16(arguments[2]), let loops = Int(arguments[3]), loops > 0 else {
-    say("usage: dispatch-floor HOST PORT LOOPS")
-    exit(64)
-}
-let host = arguments[1]
-signal(SIGPIPE, SIG_IGN)
+let (host, port, loops) = livezFloorArguments(name: "dispatch-floor")
 
 /// One connection, confined to its loop's queue: the read source's handler and the cancel
 /// handler both run there.
@@ -87,11 +81,7 @@ final class Loop: @unchecked Sendable {
     }
 
     func acceptAll() {
-        while true {
-            let fd = accept(listener, nil, nil)
-            guard fd >= 0 else { return }
-            setNonBlocking(fd)
-            setNoDelay(fd)
+        while let fd = acceptConnection(listener) {
             _ = Connection(fd: fd, queue: queue, buffer: buffer)
         }
     }

@@ -168,11 +168,7 @@ final class Loop: @unchecked Sendable {
     }
 
     func acceptAll() {
-        while true {
-            let fd = accept(listener, nil, nil)
-            guard fd >= 0 else { return }
-            setNonBlocking(fd)
-            setNoDelay(fd)
+        while let fd = acceptConnection(listener) {
             _ = Connection(fd: fd, loop: self)
         }
     }

@@ -62,6 +62,28 @@ public func reusePortListener(host: String, port: UInt16) -> Int32 {
     return listener
 }
 
+/// A `/livez` floor's command line, `NAME HOST PORT LOOPS`; prints the usage and exits 64
+/// when it is not that. Ignores SIGPIPE, as the gateway does, before anything is sent.
+public func livezFloorArguments(name: String) -> (host: String, port: UInt16, loops: Int) {
+    let arguments = CommandLine.arguments
+    guard arguments.count == 4, let port = UInt16(arguments[2]), let loops = Int(arguments[3]), loops > 0 else {
+        say("usage: \(name) HOST PORT LOOPS")
+        exit(64)
+    }
+    signal(SIGPIPE, SIG_IGN)
+    return (arguments[1], port, loops)
+}
+
+/// The next connection waiting on the non-blocking `listener`, made non-blocking with
+/// `TCP_NODELAY`; nil when none waits (or accept failed: the listener's source fires again).
+public func acceptConnection(_ listener: Int32) -> Int32? {
+    let fd = accept(listener, nil, nil)
+    guard fd >= 0 else { return nil }
+    setNonBlocking(fd)
+    setNoDelay(fd)
+    return fd
+}
+
 /// The gateway's /livez answer, byte for byte in length (a fixed Date and request id).
 public let livezAnswer: [UInt8] = Array((
     "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n"
