@@ -40,26 +40,8 @@ final class Connection: @unchecked Sendable {
     }
 
     func readable(_ buffer: UnsafeMutableRawBufferPointer) {
-        let n = read(fd, buffer.baseAddress, buffer.count)
-        if n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) {
+        if !serveLivezRead(fd: fd, buffer: buffer, heads: &heads, out: &out) {
             source?.cancel()
-            return
-        }
-        guard n > 0 else { return }
-        let completed = heads.count(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
-        guard completed > 0 else { return }
-        out.removeAll(keepingCapacity: true)
-        for _ in 0..<completed { out.append(contentsOf: livezAnswer) }
-        var sent = 0
-        while sent < out.count {
-            let m = out.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
-            // A client that does not read its answers is not this benchmark's concern: drop it.
-            if m <= 0 {
-                if m < 0 && errno == EINTR { continue }
-                source?.cancel()
-                return
-            }
-            sent += m
         }
     }
 }

@@ -134,6 +134,31 @@ public struct HeadCounter: Sendable {
     }
 }
 
+/// A `/livez` floor's work for one readable connection: one `read`, count the request heads
+/// it completes, one `send` of that many answers (retried only on EINTR or a short write).
+/// False when the connection is done (end of stream, an error, or a caller that does not
+/// read its answers, which is not the benchmark's concern): the caller closes it.
+public func serveLivezRead(fd: Int32, buffer: UnsafeMutableRawBufferPointer, heads: inout HeadCounter,
+                           out: inout [UInt8]) -> Bool {
+    let n = read(fd, buffer.baseAddress, buffer.count)
+    if n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR) { return false }
+    guard n > 0 else { return true }
+    let completed = heads.count(UnsafeRawBufferPointer(rebasing: buffer[..<n]))
+    guard completed > 0 else { return true }
+    out.removeAll(keepingCapacity: true)
+    for _ in 0..<completed { out.append(contentsOf: livezAnswer) }
+    var sent = 0
+    while sent < out.count {
+        let m = out.withUnsafeBytes { send(fd, $0.baseAddress! + sent, $0.count - sent, Int32(MSG_NOSIGNAL)) }
+        if m <= 0 {
+            if m < 0 && errno == EINTR { continue }
+            return false
+        }
+        sent += m
+    }
+    return true
+}
+
 // -- The proxy floors (bench-clients.sh)
 
 /// The gateway's answer body for `GET /clients/1?fields=id,email,business_name,first_name,
